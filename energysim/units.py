@@ -1,0 +1,123 @@
+"""Unit constants and converters, including the Chinese power-sector units.
+
+Owns every conversion factor used in energysim; imports nothing from energysim but
+``errors``. Inside the package everything is SI / power-sector units (MW, MWh, tCO2,
+tCO2/MWh); the Chinese units 万千瓦, 万千瓦时, 亿千瓦时, 万吨 and 万吨标准煤 appear only at
+the edges (scenario parsing and reports).
+
+Examples
+--------
+>>> wan_kw_to_mw(838.95)
+8389.5
+>>> round(mwh_to_yi_kwh(100_000.0), 6)
+1.0
+"""
+
+MW_PER_WAN_KW = 10.0  # 1 万千瓦 = 10⁴ kW = 10 MW
+KW_PER_MW = 1000.0
+W_PER_MW = 1_000_000.0
+W_PER_KW = 1000.0
+MWH_PER_WAN_KWH = 10.0  # 1 万千瓦时 = 10⁴ kWh = 10 MWh
+MWH_PER_YI_KWH = 100_000.0  # 1 亿千瓦时 = 10⁸ kWh = 10⁵ MWh
+T_PER_WAN_T = 10_000.0  # 1 万吨 = 10⁴ t
+T_PER_MT = 1_000_000.0  # 1 Mt = 10⁶ t
+WH_PER_KWH = 1000.0
+KWH_PER_MWH = 1000.0
+G_PER_T = 1_000_000.0
+PERCENT = 100.0  # 1 = 100 %
+CELSIUS_TO_KELVIN = 273.15
+HOURS_PER_YEAR = 8760.0  # non-leap year; leap years carry 8784 h
+
+
+def wan_kw_to_mw(value):
+    """Convert 万千瓦 to MW.
+
+    Parameters
+    ----------
+    value : numeric
+        Capacity. [万千瓦]
+
+    Returns
+    -------
+    numeric
+        Capacity. [MW]
+    """
+    return value * MW_PER_WAN_KW
+
+
+def mw_to_wan_kw(value):
+    """Convert MW to 万千瓦. [MW] -> [万千瓦]"""
+    return value / MW_PER_WAN_KW
+
+
+def mwh_to_yi_kwh(value):
+    """Convert MWh to 亿千瓦时. [MWh] -> [亿千瓦时]"""
+    return value / MWH_PER_YI_KWH
+
+
+def yi_kwh_to_mwh(value):
+    """Convert 亿千瓦时 to MWh. [亿千瓦时] -> [MWh]"""
+    return value * MWH_PER_YI_KWH
+
+
+def t_to_wan_t(value):
+    """Convert tonnes to 万吨. [t] -> [万吨]"""
+    return value / T_PER_WAN_T
+
+
+def wan_t_to_t(value):
+    """Convert 万吨 to tonnes. [万吨] -> [t]"""
+    return value * T_PER_WAN_T
+
+
+def mt_to_t(value):
+    """Convert megatonnes to tonnes. [Mt] -> [t]"""
+    return value * T_PER_MT
+
+
+def pct_to_fraction(value):
+    """Convert a percentage to a fraction. [%] -> [1]"""
+    return value / PERCENT
+
+
+def fraction_to_pct(value):
+    """Convert a fraction to a percentage. [1] -> [%]"""
+    return value * PERCENT
+
+
+def kw_to_w(value):
+    """Convert kW to W. [kW] -> [W]"""
+    return value * W_PER_KW
+
+
+def w_to_mw(value):
+    """Convert W to MW. [W] -> [MW]"""
+    return value / W_PER_MW
+
+
+def coal_t_from_mwh(energy_mwh, coal_rate_g_per_kwh):
+    """Standard coal avoided by electricity, by the coal-substitution method.
+
+    Parameters
+    ----------
+    energy_mwh : numeric
+        Electricity. [MWh]
+    coal_rate_g_per_kwh : numeric
+        Coal consumption rate of thermal power supply (供电标准煤耗). [gce/kWh]
+
+    Returns
+    -------
+    numeric
+        Standard coal. [tce]
+
+    Examples
+    --------
+    >>> coal_t_from_mwh(1000.0, 300.0)  # 1 GWh at 300 g/kWh
+    300.0
+    """
+    return energy_mwh * KWH_PER_MWH * coal_rate_g_per_kwh / G_PER_T
+
+
+def celsius_to_kelvin(value):
+    """Convert °C to K. [°C] -> [K]"""
+    return value + CELSIUS_TO_KELVIN
