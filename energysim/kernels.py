@@ -17,8 +17,8 @@ do not depend on the scenario and are computed once (:func:`profile_year_sums`).
 scenario-dependent part is only what the limit removes: for each hour the total
 ``t = sum_f c[s, y, f] * p[f, h]`` is compared with the limit ``L[s, y]``, and where
 ``t > L`` each fleet loses the share ``(t - L) / t`` of its power (pro-rata curtailment).
-That is exact, still decided hour by hour, and it makes the common no-curtailment hour cost
-one multiply-add per fleet and one comparison. ``float64`` is used throughout: the sums run
+That is exact and still decided hour by hour; a year whose capacity cannot reach the limit
+skips the hourly pass altogether. ``float64`` is used throughout: the sums run
 over up to 8,784 hours and 10^4 scenarios, and float32 would lose about 1e-4 relative on
 annual energy, well above the ``exact`` regression tolerance.
 
@@ -61,10 +61,16 @@ def profile_year_sums(profiles, hour_weights, ef_shape, out_energy, out_shaped):
             out_shaped[y, f] = q
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, fastmath=True)
 def curtailment_kernel(profiles, peak_pu, capacity_mw, export_limit_mw, hour_weights,
                        ef_shape, out_curtailed_mwh, out_curtailed_shaped_mwh):
     """Energy removed by an hourly export limit, per scenario, year and fleet.
+
+    Scenarios run in parallel (``prange``); within one scenario-year the hours are swept in
+    three branch-free passes over a per-thread scratch row (total power; the curtailed
+    share of each hour; one dot product per fleet), which LLVM vectorises. ``fastmath``
+    only lets it reorder these sums: results stay deterministic for a given build and do
+    not depend on the number of threads, since a scenario never spans threads.
 
     Parameters
     ----------
@@ -90,6 +96,7 @@ def curtailment_kernel(profiles, peak_pu, capacity_mw, export_limit_mw, hour_wei
     n_scen, n_years, n_fleets = capacity_mw.shape
     n_hours = profiles.shape[1]
     for s in prange(n_scen):
+        share = np.empty(n_hours)  # scratch: total power, then curtailed share x weight
         for y in range(n_years):
             limit = export_limit_mw[s, y]
             bound = 0.0
@@ -97,19 +104,28 @@ def curtailment_kernel(profiles, peak_pu, capacity_mw, export_limit_mw, hour_wei
                 out_curtailed_mwh[s, y, f] = 0.0
                 out_curtailed_shaped_mwh[s, y, f] = 0.0
                 bound += capacity_mw[s, y, f] * peak_pu[f]
-            if bound <= limit:
+            if bound <= limit or n_fleets == 0:
                 continue
+            c = capacity_mw[s, y, 0]
             for h in range(n_hours):
-                total = 0.0
-                for f in range(n_fleets):
-                    total += capacity_mw[s, y, f] * profiles[f, h]
-                if total > limit:
-                    # Pro-rata: each fleet loses the same fraction of its power this hour.
-                    share = (total - limit) / total * hour_weights[y, h]
-                    for f in range(n_fleets):
-                        cut = capacity_mw[s, y, f] * profiles[f, h] * share
-                        out_curtailed_mwh[s, y, f] += cut
-                        out_curtailed_shaped_mwh[s, y, f] += cut * ef_shape[h]
+                share[h] = c * profiles[0, h]
+            for f in range(1, n_fleets):
+                c = capacity_mw[s, y, f]
+                for h in range(n_hours):
+                    share[h] += c * profiles[f, h]
+            for h in range(n_hours):
+                # Pro-rata: every fleet loses the same share (total - limit) / total.
+                total = share[h]
+                share[h] = max(total - limit, 0.0) / max(total, 1e-300) * hour_weights[y, h]
+            for f in range(n_fleets):
+                cut = 0.0
+                cut_shaped = 0.0
+                for h in range(n_hours):
+                    x = profiles[f, h] * share[h]
+                    cut += x
+                    cut_shaped += x * ef_shape[h]
+                out_curtailed_mwh[s, y, f] = cut * capacity_mw[s, y, f]
+                out_curtailed_shaped_mwh[s, y, f] = cut_shaped * capacity_mw[s, y, f]
 
 
 @njit(cache=True)
