@@ -21,6 +21,8 @@ MWH_PER_WAN_KWH = 10.0  # 1 万千瓦时 = 10⁴ kWh = 10 MWh
 MWH_PER_YI_KWH = 100_000.0  # 1 亿千瓦时 = 10⁸ kWh = 10⁵ MWh
 T_PER_WAN_T = 10_000.0  # 1 万吨 = 10⁴ t
 T_PER_MT = 1_000_000.0  # 1 Mt = 10⁶ t
+MW_PER_GW = 1000.0  # 1 GW = 10³ MW (plot axes)
+MWH_PER_TWH = 1_000_000.0  # 1 TWh = 10⁶ MWh = 10 亿千瓦时 (plot axes)
 WH_PER_KWH = 1000.0
 KWH_PER_MWH = 1000.0
 G_PER_T = 1_000_000.0
@@ -75,6 +77,21 @@ def mt_to_t(value):
     return value * T_PER_MT
 
 
+def mw_to_gw(value):
+    """Convert MW to GW (plot axes). [MW] -> [GW]"""
+    return value / MW_PER_GW
+
+
+def mwh_to_twh(value):
+    """Convert MWh to TWh (plot axes). [MWh] -> [TWh]"""
+    return value / MWH_PER_TWH
+
+
+def t_to_mt(value):
+    """Convert tonnes to megatonnes (plot axes). [t] -> [Mt]"""
+    return value / T_PER_MT
+
+
 def pct_to_fraction(value):
     """Convert a percentage to a fraction. [%] -> [1]"""
     return value / PERCENT
@@ -121,3 +138,21 @@ def coal_t_from_mwh(energy_mwh, coal_rate_g_per_kwh):
 def celsius_to_kelvin(value):
     """Convert °C to K. [°C] -> [K]"""
     return value + CELSIUS_TO_KELVIN
+
+
+PA_PER_MBAR = 100.0  # 1 mbar = 1 hPa = 100 Pa (TMY3 stores pressure in mbar)
+
+
+def mbar_to_pa(value):
+    """Convert millibar (hectopascal) to pascal. [mbar] -> [Pa]"""
+    return value * PA_PER_MBAR
+
+
+def wh_to_kwh(value):
+    """Convert watt-hours to kilowatt-hours. [Wh] -> [kWh]"""
+    return value / WH_PER_KWH
+
+
+def kwh_to_wh(value):
+    """Convert kilowatt-hours to watt-hours. [kWh] -> [Wh]"""
+    return value * WH_PER_KWH
