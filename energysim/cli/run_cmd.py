@@ -1,0 +1,90 @@
+"""Body of ``energysim run``: load, simulate, write, print (one or several scenarios).
+
+Owns the printing of the milestone table; imports ``scenario``, ``simulate``, ``results``,
+``plotting`` and ``units``.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import click
+
+from energysim import units
+from energysim.errors import ScenarioError
+
+logger = logging.getLogger(__name__)
+
+
+def resolve_scenario_path(path):
+    """A scenario file, or the ``scenario.toml`` recorded in a result folder."""
+    path = Path(path)
+    if path.is_dir():
+        recorded = path / "scenario.toml"
+        if not recorded.is_file():
+            raise ScenarioError(f"{path}: is a directory without scenario.toml: give a scenario "
+                                ".toml file or an energysim result folder")
+        return recorded
+    return path
+
+
+def run_one(path, out, overwrite, cn_units, hourly_years, plots, cache):
+    """Load, simulate and write one scenario; return its result folder and summary."""
+    from energysim.cache import ProfileCache
+    from energysim.plotting import save_figures
+    from energysim.results import write_result
+    from energysim.scenario import load_scenario, with_hourly_years
+    from energysim.simulate import run_scenario
+
+    scenario = load_scenario(resolve_scenario_path(path))
+    if hourly_years:
+        scenario = with_hourly_years(scenario, list(hourly_years), where=str(path))
+    target = Path(out) / scenario.name
+    if target.exists() and not overwrite:
+        from energysim.errors import OutputExistsError
+
+        raise OutputExistsError(f"{target}: result exists: pass --overwrite to replace it")
+    result = run_scenario(scenario, profile_cache=ProfileCache() if cache else None)
+    folder = write_result(result, out, overwrite=overwrite, cn_units=cn_units,
+                          figures=save_figures if plots else None)
+    return folder, result.summary
+
+
+def run_many(paths, out, *, overwrite, cn_units, hourly_years, jobs, plots, cache, verbosity):
+    """Run each scenario (in ``jobs`` processes) and print its milestone table."""
+    from energysim.scenario import load_scenario
+
+    # Validate every file first, so a typo in the third file fails before any run.
+    names = {}
+    for path in paths:
+        name = load_scenario(resolve_scenario_path(path)).name
+        if name in names:
+            raise ScenarioError(f"{path}: name = {name!r} is also the name of {names[name]}: "
+                                "each scenario writes OUT/<name>/, so names must differ")
+        names[name] = path
+    args = [(p, out, overwrite, cn_units, tuple(hourly_years), plots, cache) for p in paths]
+    if jobs > 1 and len(paths) > 1:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(paths))) as pool:
+            outcomes = list(pool.map(run_one, *zip(*args)))
+    else:
+        outcomes = [run_one(*a) for a in args]
+    for folder, summary in outcomes:
+        if verbosity >= 0:
+            click.echo(milestone_table(summary))
+            click.echo(f"wrote {folder}/")
+
+
+def milestone_table(summary):
+    """The headline table: milestones in 万千瓦, 亿千瓦时 and 万吨CO2. [str]"""
+    header = (f"{'year':>6}  {'PV 万千瓦':>10}  {'wind 万千瓦':>10}  {'delivered 亿千瓦时':>16}  "
+              f"{'avoided 万吨CO2':>14}  {'cumulative 万吨CO2':>17}  milestone")
+    lines = [f"{summary['scenario']}  ({summary['years'][0]}-{summary['years'][1]})", header]
+    for stone in summary["milestones"]:
+        lines.append(
+            f"{stone['year']:>6}  {units.mw_to_wan_kw(stone['installed_pv_mw']):>10.2f}  "
+            f"{units.mw_to_wan_kw(stone['installed_wind_mw']):>10.2f}  "
+            f"{stone['delivered_yi_kwh']:>16.2f}  {stone['avoided_wan_tco2']:>14.2f}  "
+            f"{stone['cumulative_avoided_wan_tco2']:>17.2f}  {stone['label']}")
+    return "\n".join(lines)

@@ -1,0 +1,234 @@
+"""Results: the Result object, the column schema and the atomic writers.
+
+Owns what a result contains and how it is put on disk (CSV, Parquet with the unit schema in
+its metadata, JSON summary); imports only ``errors``, ``units`` and ``timeutils``. A result
+folder is written under a temporary name and renamed into place, so a reader sees either
+the previous complete result or the new complete one, never a mixture.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from energysim import units
+from energysim.errors import OutputError, OutputExistsError
+
+#: Column -> (unit, description) of the annual table (one row per year and fleet).
+ANNUAL_SCHEMA = {
+    "year": ("a", "simulated calendar year"),
+    "fleet": ("-", "fleet name from the scenario"),
+    "technology": ("-", "'pv' or 'wind'"),
+    "installed_mw": ("MW", "nameplate in operation (PV: DC MWp)"),
+    "effective_mw": ("MW", "nameplate x degradation x availability"),
+    "hours_in_year": ("h", "8760, or 8784 in a leap year (Feb 28 repeated)"),
+    "generation_mwh": ("MWh", "energy before the export limit and curtailment"),
+    "curtailed_mwh": ("MWh", "energy removed by the export limit and curtailment rate"),
+    "delivered_mwh": ("MWh", "generation - curtailed"),
+    "capacity_factor": ("1", "delivered / (installed x hours_in_year)"),
+    "full_load_hours": ("h", "delivered / installed (利用小时数)"),
+    "emission_factor_t_per_mwh": ("tCO2/MWh", "annual grid emission factor"),
+    "avoided_tco2": ("tCO2", "delivered x factor (x hourly shape)"),
+    "cumulative_avoided_tco2": ("tCO2", "avoided since the first simulated year"),
+    "coal_rate_g_per_kwh": ("gce/kWh", "thermal power supply coal rate"),
+    "avoided_coal_tce": ("tce", "delivered x coal rate"),
+    "cumulative_avoided_coal_tce": ("tce", "avoided coal since the first simulated year"),
+}
+
+#: Column -> (unit, description) of the hourly table (one row per hour and fleet).
+HOURLY_SCHEMA = {
+    "time": ("UTC", "start of the hour, UTC"),
+    "fleet": ("-", "fleet name"),
+    "technology": ("-", "'pv' or 'wind'"),
+    "generation_mw": ("MW", "mean power in the hour before the export limit"),
+    "delivered_mw": ("MW", "mean power after pro-rata curtailment"),
+    "curtailed_mw": ("MW", "generation - delivered"),
+}
+
+#: Chinese-unit companion columns written with ``--units cn``: name -> (source, converter).
+CN_COLUMNS = {
+    "installed_wan_kw": ("installed_mw", units.mw_to_wan_kw),
+    "delivered_yi_kwh": ("delivered_mwh", units.mwh_to_yi_kwh),
+    "avoided_wan_tco2": ("avoided_tco2", units.t_to_wan_t),
+    "cumulative_avoided_wan_tco2": ("cumulative_avoided_tco2", units.t_to_wan_t),
+    "avoided_coal_wan_tce": ("avoided_coal_tce", units.t_to_wan_t),
+}
+CN_UNITS = {"installed_wan_kw": "万千瓦", "delivered_yi_kwh": "亿千瓦时",
+            "avoided_wan_tco2": "万吨CO2", "cumulative_avoided_wan_tco2": "万吨CO2",
+            "avoided_coal_wan_tce": "万吨标准煤"}
+
+
+def unit_of(column):
+    """Unit of a result column, for axis labels. [str]"""
+    for schema in (ANNUAL_SCHEMA, HOURLY_SCHEMA):
+        if column in schema:
+            return schema[column][0]
+    return CN_UNITS.get(column, "")
+
+
+@dataclass(frozen=True)
+class Result:
+    """Everything one scenario run produced.
+
+    Attributes
+    ----------
+    name : str
+        Scenario name, also the result folder's name.
+    annual : pandas.DataFrame
+        One row per year and fleet; columns in :data:`ANNUAL_SCHEMA`.
+    totals : pandas.DataFrame
+        One row per year, all fleets summed, with the 3060 progress columns.
+    hourly : dict of int to pandas.DataFrame
+        Hourly tables by year; columns in :data:`HOURLY_SCHEMA`.
+    summary : dict
+        Headline figures and milestones (JSON-ready).
+    metadata : dict
+        Provenance: resolved scenario, its hash, weather hash and source, package
+        versions, defaults applied, weather repairs.
+    """
+
+    name: str
+    annual: pd.DataFrame
+    totals: pd.DataFrame
+    hourly: dict = field(default_factory=dict)
+    summary: dict = field(default_factory=dict)
+    metadata: dict = field(default_factory=dict)
+
+
+def with_cn_units(frame):
+    """A copy of ``frame`` with Chinese-unit columns added next to the SI ones."""
+    frame = frame.copy()
+    for name, (source, convert) in CN_COLUMNS.items():
+        if source in frame:
+            frame[name] = convert(frame[source])
+    return frame
+
+
+def to_parquet(frame, path, schema):
+    """Write ``frame`` to Parquet with the unit schema in the file's metadata."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    described = {c: {"unit": schema.get(c, (unit_of(c), ""))[0],
+                     "description": schema.get(c, ("", ""))[1]} for c in frame.columns}
+    meta = dict(table.schema.metadata or {})
+    meta[b"energysim.schema"] = json.dumps(described, ensure_ascii=False).encode("utf-8")
+    pq.write_table(table.replace_schema_metadata(meta), path)
+
+
+def to_csv(frame, path):
+    """Write ``frame`` as UTF-8 CSV with fixed float formatting (byte-reproducible)."""
+    frame.to_csv(path, index=False, float_format="%.10g", lineterminator="\n")
+
+
+def read_parquet_schema(path):
+    """The unit schema stored in a result Parquet file. [dict]"""
+    import pyarrow.parquet as pq
+
+    meta = pq.read_schema(path).metadata or {}
+    return json.loads(meta.get(b"energysim.schema", b"{}").decode("utf-8"))
+
+
+def write_result(result, out_dir, *, overwrite=False, cn_units=False, figures=None):
+    """Write a result folder ``out_dir/<name>/`` atomically.
+
+    Parameters
+    ----------
+    result : Result
+    out_dir : str or Path
+        Parent folder; created if missing.
+    overwrite : bool
+        Replace an existing result folder (as a whole).
+    cn_units : bool
+        Add 万千瓦 / 亿千瓦时 / 万吨 columns to the CSV and Parquet tables.
+    figures : callable, optional
+        ``figures(result, folder)`` draws PNG files into the folder being written.
+
+    Returns
+    -------
+    Path
+        The result folder.
+
+    Raises
+    ------
+    OutputExistsError
+        If the folder exists and ``overwrite`` is false.
+    OutputError
+        If the folder cannot be written (permissions, full disk).
+    """
+    out_dir = Path(out_dir)
+    final = out_dir / result.name
+    if final.exists() and not overwrite:
+        raise OutputExistsError(f"{final}: result exists: pass --overwrite to replace it")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{result.name}.", suffix=".partial", dir=out_dir))
+    except OSError as err:
+        raise OutputError(f"{out_dir}: cannot write results here: {err.strerror or err}") from err
+    try:
+        _write_files(result, staging, cn_units, figures)
+        _swap_into_place(staging, final, overwrite)
+    except OSError as err:
+        shutil.rmtree(staging, ignore_errors=True)
+        if isinstance(err, FileExistsError) and not overwrite:
+            raise OutputExistsError(f"{final}: result appeared while writing (another run?): "
+                                    "pass --overwrite to replace it") from err
+        raise OutputError(f"{final}: cannot write results: {err.strerror or err}") from err
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return final
+
+
+def _write_files(result, folder, cn_units, figures):
+    annual = with_cn_units(result.annual) if cn_units else result.annual
+    totals = with_cn_units(result.totals) if cn_units else result.totals
+    to_csv(annual, folder / "annual.csv")
+    to_parquet(annual, folder / "annual.parquet", ANNUAL_SCHEMA)
+    to_csv(totals, folder / "totals.csv")
+    for year, frame in sorted(result.hourly.items()):
+        name = "hourly.parquet" if len(result.hourly) == 1 else f"hourly_{year}.parquet"
+        to_parquet(frame, folder / name, HOURLY_SCHEMA)
+    provenance = {k: v for k, v in result.metadata.items() if k != "scenario_toml"}
+    summary = {**result.summary, "provenance": provenance}
+    (folder / "summary.json").write_text(
+        json.dumps(summary, indent=2, ensure_ascii=False, default=_json_default) + "\n",
+        encoding="utf-8")
+    if "scenario_toml" in result.metadata:
+        (folder / "scenario.toml").write_text(result.metadata["scenario_toml"], encoding="utf-8")
+    if figures is not None:
+        figures(result, folder)
+    for path in folder.iterdir():  # make sure bytes are on disk before the rename
+        with open(path, "rb") as handle:
+            os.fsync(handle.fileno())
+
+
+def _swap_into_place(staging, final, overwrite):
+    os.chmod(staging, 0o755)  # mkdtemp makes it private; a result folder is for sharing
+    if not final.exists():
+        os.rename(staging, final)  # atomic; fails if another run created it meanwhile
+        return
+    if not overwrite:
+        raise FileExistsError(str(final))
+    retired = final.with_name(f".{final.name}.old-{os.getpid()}")
+    os.rename(final, retired)
+    os.rename(staging, final)
+    shutil.rmtree(retired, ignore_errors=True)
+
+
+def _json_default(value):
+    if isinstance(value, (np.floating, np.integer)):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, (pd.Timestamp,)):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")

@@ -1,0 +1,708 @@
+"""Scenario files: TOML -> frozen, validated pydantic models in SI units.
+
+Owns the scenario schema (version 1), its parsing and every check on it; imports only
+``errors``, ``units`` and ``fleet``/``carbon`` name lists (never physics or weather code).
+万千瓦 is converted to MW here and nowhere else. Every user mistake becomes one
+:class:`~energysim.errors.ScenarioError` line of the form
+``<file> [<table>] <key> = <value>: <what is allowed>``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import math
+import re
+import sys
+from pathlib import Path
+from typing import Literal, Optional, Union
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from energysim import units
+from energysim.errors import ScenarioError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+SCHEMA_VERSION = 1
+TRACKING = ("fixed", "single_axis")
+BUILTIN_WEATHER_PREFIX = "builtin:"
+FIRST_ALLOWED_YEAR = 1990
+LAST_ALLOWED_YEAR = 2100
+
+YearPoints = dict[int, float]
+
+
+def _check_years(points, where, lo=FIRST_ALLOWED_YEAR, hi=LAST_ALLOWED_YEAR):
+    for year, value in points.items():
+        if not lo <= year <= hi:
+            raise ValueError(f"year {year} in {where}: years must lie in {lo}..{hi}")
+        if not math.isfinite(value):
+            raise ValueError(f"{where}[{year}] = {value}: must be a finite number")
+    return dict(sorted(points.items()))
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Site(_Model):
+    """Where the plants stand."""
+
+    latitude: float = Field(ge=-90, le=90, description="[deg north]")
+    longitude: float = Field(ge=-180, le=180, description="[deg east]")
+    altitude_m: float = Field(0.0, ge=-500, le=9000, description="[m]")
+    timezone: str = Field("Asia/Shanghai", description="IANA name, for reports")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value):
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}: use an IANA name such as 'Asia/Shanghai'")
+        return value
+
+
+class WeatherSource(_Model):
+    """Where the hourly weather comes from."""
+
+    source: str = Field("builtin:shaoguan", description="'builtin:shaoguan' or a file path")
+    seed: int = Field(0, ge=0, description="seed of a generated (builtin) year")
+
+
+class Degradation(_Model):
+    """Output loss with age. Age 0 is the commissioning year.
+
+    A vintage of age ``a`` produces ``(1 - first_year_loss_pct/100) * (1 -
+    annual_rate_pct/100) ** a`` of its new output: it loses the first-year loss in its
+    commissioning year, then the annual rate compounds once per further year.
+    """
+
+    first_year_loss_pct: float = Field(0.0, ge=0, lt=100, description="[%]")
+    annual_rate_pct: float = Field(0.0, ge=0, lt=100, description="[% per year]")
+
+
+class Buildout(_Model):
+    """A build-out shape: capacity in operation as a share of the fleet's capacity."""
+
+    shape: Literal["linear", "logistic"]
+    start_year: Optional[int] = Field(None, description="first year with capacity (linear)")
+    start_share: float = Field(0.0, ge=0, le=1, description="share in start_year (linear)")
+    target_year: Optional[int] = Field(None, description="year the full capacity is reached")
+    by_fyp: Optional[str] = Field(None, description="'14th', '15th', ...: end of that plan")
+    midpoint_year: Optional[float] = Field(None, description="logistic: year of 50 %")
+    steepness_per_year: float = Field(0.8, gt=0, le=10, description="logistic: [1/yr]")
+
+    @model_validator(mode="after")
+    def _complete(self):
+        if self.shape == "linear":
+            if self.target_year is None and self.by_fyp is None:
+                raise ValueError("linear build-out: give target_year or by_fyp (e.g. '15th')")
+            if self.target_year is not None and self.by_fyp is not None:
+                raise ValueError("linear build-out: give target_year or by_fyp, not both")
+        if self.shape == "logistic" and self.midpoint_year is None:
+            raise ValueError("logistic build-out: give midpoint_year")
+        if self.by_fyp is not None:
+            from energysim.fleet import fyp_end_year
+
+            fyp_end_year(self.by_fyp)  # raises ValueError naming the allowed forms
+        return self
+
+
+class _Fleet(_Model):
+    name: str = Field(min_length=1, max_length=64)
+    capacity_mw: Optional[float] = Field(None, description="[MW] (PV: DC, MWp)")
+    capacity_wan_kw: Optional[float] = Field(None, description="[万千瓦]", exclude=True)
+    buildout_share: Optional[YearPoints] = None
+    additions_mw: Optional[YearPoints] = None
+    additions_wan_kw: Optional[YearPoints] = Field(None, exclude=True)
+    buildout: Optional[Buildout] = None
+    lifetime_years: int = Field(25, ge=1, le=100, description="[yr]")
+    repower: bool = False
+    availability_pct: float = Field(100.0, gt=0, le=100, description="[%]")
+    curtailment_pct: float = Field(0.0, ge=0, lt=100, description="annual rate [%]")
+    degradation: Degradation = Degradation()
+
+    @field_validator("name")
+    @classmethod
+    def _plain_name(cls, value):
+        if not re.fullmatch(r"[\w.\-+ ]+", value):
+            raise ValueError(f"{value!r}: use letters, digits, '-', '_', '.', '+' or spaces")
+        return value
+
+    @field_validator("buildout_share")
+    @classmethod
+    def _shares(cls, value):
+        if value is None:
+            return value
+        if not value:
+            raise ValueError("empty table: give at least one year = share")
+        value = _check_years(value, "buildout_share")
+        previous = 0.0
+        for year, share in value.items():
+            if not 0.0 <= share <= 1.0:
+                raise ValueError(f"buildout_share[{year}] = {share}: shares must lie in 0..1")
+            if share < previous:
+                raise ValueError(f"buildout_share[{year}] = {share} is below an earlier share: "
+                                 "capacity in operation may only grow (retirement follows lifetime_years)")
+            previous = share
+        return value
+
+    @field_validator("additions_mw", "additions_wan_kw")
+    @classmethod
+    def _additions(cls, value, info):
+        if value is None:
+            return value
+        if not value:
+            raise ValueError("empty table: give at least one year = capacity added")
+        value = _check_years(value, info.field_name)
+        total = 0.0
+        for year, added in value.items():
+            total += added
+            if total < 0:
+                raise ValueError(f"{info.field_name}[{year}] = {added:g}: capacity would be negative "
+                                 f"({total:g}) from {year}")
+            if added < 0:
+                raise ValueError(f"{info.field_name}[{year}] = {added:g}: additions must be >= 0; "
+                                 "retirement follows lifetime_years")
+        return value
+
+    @model_validator(mode="after")
+    def _resolve_units(self):
+        # Exactly one way of stating capacity, and at most one build-out description.
+        ways = [k for k in ("capacity_mw", "capacity_wan_kw", "additions_mw", "additions_wan_kw")
+                if getattr(self, k) is not None]
+        if "capacity_mw" in ways and "capacity_wan_kw" in ways:
+            raise ValueError("give capacity_mw or capacity_wan_kw, not both")
+        if "additions_mw" in ways and "additions_wan_kw" in ways:
+            raise ValueError("give additions_mw or additions_wan_kw, not both")
+        if not ways:
+            raise ValueError("capacity missing: give capacity_mw (MW) or capacity_wan_kw (万千瓦)")
+        if self.capacity_wan_kw is not None:
+            object.__setattr__(self, "capacity_mw", units.wan_kw_to_mw(self.capacity_wan_kw))
+            object.__setattr__(self, "capacity_wan_kw", None)
+        if self.additions_wan_kw is not None:
+            object.__setattr__(self, "additions_mw",
+                               {y: units.wan_kw_to_mw(v) for y, v in self.additions_wan_kw.items()})
+            object.__setattr__(self, "additions_wan_kw", None)
+        if self.capacity_mw is not None:
+            if not math.isfinite(self.capacity_mw) or self.capacity_mw < 0:
+                raise ValueError(f"capacity = {self.capacity_mw:g} MW: must be a finite number >= 0")
+        shapes = [k for k in ("buildout_share", "additions_mw", "buildout")
+                  if getattr(self, k) is not None]
+        if len(shapes) > 1:
+            raise ValueError(f"give one of buildout_share, additions_mw, buildout; got {', '.join(shapes)}")
+        if self.additions_mw is not None and self.capacity_mw is not None:
+            raise ValueError("additions_mw states the capacity year by year: drop capacity_mw")
+        if self.buildout is not None and self.capacity_mw is None:
+            raise ValueError("buildout needs capacity_mw (or capacity_wan_kw) to build toward")
+        return self
+
+
+class PVFleet(_Fleet):
+    """A PV fleet: one physical configuration, capacity as DC nameplate (MWp)."""
+
+    technology: Literal["pv"] = Field("pv", exclude=True)
+    tracking: Literal["fixed", "single_axis"] = "fixed"
+    tilt_deg: Optional[float] = Field(None, ge=0, le=90, description="fixed only [deg]")
+    azimuth_deg: float = Field(180.0, ge=0, lt=360, description="[deg from north]")
+    dc_ac_ratio: float = Field(1.2, ge=0.5, le=3.0, description="[1]")
+    gcr: float = Field(0.4, gt=0, lt=1, description="ground coverage ratio [1]")
+    losses_pct: float = Field(14.08, ge=0, lt=100, description="lumped DC losses [%]")
+    max_angle_deg: float = Field(60.0, gt=0, le=90, description="tracker limit [deg]")
+    albedo: float = Field(0.2, ge=0, le=1, description="[1]")
+    lifetime_years: int = Field(25, ge=1, le=100, description="[yr]")
+
+    @model_validator(mode="after")
+    def _tilt(self):
+        if self.tracking == "fixed" and self.tilt_deg is None:
+            object.__setattr__(self, "tilt_deg", 20.0)
+        if self.tracking == "single_axis" and self.tilt_deg is not None:
+            raise ValueError("tilt_deg is for fixed arrays; a single-axis tracker sets its own tilt")
+        return self
+
+    def physics_key(self):
+        """Parameters that decide the per-unit profile (and nothing else). [dict]"""
+        return {"technology": "pv", **self.model_dump(include={
+            "tracking", "tilt_deg", "azimuth_deg", "dc_ac_ratio", "gcr", "losses_pct",
+            "max_angle_deg", "albedo"})}
+
+
+class PowerCurve(_Model):
+    """A turbine power curve given in the scenario."""
+
+    wind_speed_ms: list[float] = Field(min_length=2, description="[m/s], increasing")
+    power_kw: list[float] = Field(min_length=2, description="[kW]")
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        if len(self.wind_speed_ms) != len(self.power_kw):
+            raise ValueError("wind_speed_ms and power_kw must have the same length")
+        if any(b <= a for a, b in zip(self.wind_speed_ms, self.wind_speed_ms[1:])):
+            raise ValueError("wind_speed_ms must increase strictly")
+        if any(p < 0 or not math.isfinite(p) for p in self.power_kw) or max(self.power_kw) <= 0:
+            raise ValueError("power_kw must be finite, >= 0 and not all zero")
+        return self
+
+
+class WindFleet(_Fleet):
+    """A wind fleet of one turbine type at one hub height."""
+
+    technology: Literal["wind"] = Field("wind", exclude=True)
+    turbine: Optional[str] = Field(None, description="windpowerlib turbine_type")
+    power_curve: Optional[PowerCurve] = None
+    hub_height_m: float = Field(gt=0, le=300, description="[m]")
+    mean_wind_speed_ms: Optional[float] = Field(None, gt=0, le=30, description="at hub [m/s]")
+    roughness_length_m: float = Field(0.1, gt=0, le=5, description="[m]")
+    wind_farm_efficiency: float = Field(0.8855, gt=0, le=1, description="wake etc. [1]")
+    availability_pct: float = Field(97.0, gt=0, le=100, description="[%]")
+    lifetime_years: int = Field(20, ge=1, le=100, description="[yr]")
+
+    @field_validator("turbine")
+    @classmethod
+    def _known_turbine(cls, value):
+        if value is not None:
+            from energysim.physics.wind import check_turbine_name
+
+            check_turbine_name(value)  # raises ValueError listing the closest names
+        return value
+
+    @model_validator(mode="after")
+    def _turbine(self):
+        if (self.turbine is None) == (self.power_curve is None):
+            raise ValueError("give turbine (a windpowerlib name) or a [wind.power_curve] table, one of the two")
+        return self
+
+    def physics_key(self):
+        """Parameters that decide the per-unit profile (and nothing else). [dict]"""
+        return {"technology": "wind", **self.model_dump(include={
+            "turbine", "power_curve", "hub_height_m", "mean_wind_speed_ms",
+            "roughness_length_m", "wind_farm_efficiency"})}
+
+
+class EmissionFactor(_Model):
+    """A grid emission-factor path built from a named preset of published figures."""
+
+    preset: str
+    extend: Literal["hold", "decline", "points"] = "decline"
+    decline_pct_per_year: float = Field(2.4, ge=0, lt=100, description="[%/yr]")
+    points_t_per_mwh: Optional[YearPoints] = None
+
+    @model_validator(mode="after")
+    def _known(self):
+        from energysim.carbon import EMISSION_FACTOR_PRESETS
+
+        if self.preset not in EMISSION_FACTOR_PRESETS:
+            raise ValueError(_unknown("preset", self.preset, EMISSION_FACTOR_PRESETS))
+        if self.extend == "points" and not self.points_t_per_mwh:
+            raise ValueError("extend = 'points' needs points_t_per_mwh after the published years")
+        if self.points_t_per_mwh:
+            _check_nonneg(self.points_t_per_mwh, "points_t_per_mwh")
+        return self
+
+
+class Grid(_Model):
+    """The grid the fleets feed: emission factor, export limit, coal rate."""
+
+    emission_factor_t_per_mwh: Optional[Union[float, YearPoints]] = None
+    emission_factor: Optional[EmissionFactor] = None
+    emission_factor_hourly_shape: Optional[list[float]] = None
+    export_limit_mw: Optional[Union[float, YearPoints]] = None
+    coal_rate_g_per_kwh: Optional[Union[float, YearPoints]] = None
+
+    @field_validator("emission_factor_t_per_mwh", "coal_rate_g_per_kwh", "export_limit_mw")
+    @classmethod
+    def _points(cls, value, info):
+        if value is None:
+            return value
+        points = {0: value} if isinstance(value, (int, float)) else value
+        if not points:
+            raise ValueError("empty table: give a number or year = value points")
+        if isinstance(value, dict):
+            _check_years(points, info.field_name)
+        _check_nonneg(points, info.field_name, strict=info.field_name == "export_limit_mw")
+        return value
+
+    @field_validator("emission_factor_hourly_shape")
+    @classmethod
+    def _shape(cls, value):
+        if value is None:
+            return value
+        if len(value) not in (24, 8760):
+            raise ValueError(f"{len(value)} values: give 24 (hour of day, local) or 8760")
+        if any((not math.isfinite(v)) or v < 0 for v in value):
+            raise ValueError("values must be finite and >= 0")
+        return value
+
+    @model_validator(mode="after")
+    def _one_factor(self):
+        if self.emission_factor_t_per_mwh is not None and self.emission_factor is not None:
+            raise ValueError("give emission_factor_t_per_mwh (points) or [grid.emission_factor] (preset), not both")
+        return self
+
+
+class CapacityTarget(_Model):
+    """A capacity target of one technology by one year."""
+
+    technology: Literal["pv", "wind"]
+    year: int
+    capacity_mw: Optional[float] = Field(None, gt=0)
+    capacity_wan_kw: Optional[float] = Field(None, gt=0, exclude=True)
+    label: str = ""
+
+    @model_validator(mode="after")
+    def _units(self):
+        if (self.capacity_mw is None) == (self.capacity_wan_kw is None):
+            raise ValueError("give capacity_mw or capacity_wan_kw, one of the two")
+        if self.capacity_wan_kw is not None:
+            object.__setattr__(self, "capacity_mw", units.wan_kw_to_mw(self.capacity_wan_kw))
+            object.__setattr__(self, "capacity_wan_kw", None)
+        return self
+
+
+class Targets(_Model):
+    """The 3060 goals and the city's own targets."""
+
+    # Milestones only: a year outside the simulated years is simply not shown.
+    peak_year: int = Field(2030, ge=FIRST_ALLOWED_YEAR, le=LAST_ALLOWED_YEAR)
+    neutrality_year: int = Field(2060, ge=FIRST_ALLOWED_YEAR, le=LAST_ALLOWED_YEAR)
+    baseline_emissions_mt: Optional[YearPoints] = Field(None, description="[MtCO2/yr]")
+    capacity: list[CapacityTarget] = []
+
+    @field_validator("baseline_emissions_mt")
+    @classmethod
+    def _baseline(cls, value):
+        if value is not None:
+            _check_years(value, "baseline_emissions_mt")
+            _check_nonneg(value, "baseline_emissions_mt", strict=True)
+        return value
+
+
+class Output(_Model):
+    """What `run` writes besides the annual table."""
+
+    hourly_years: Optional[list[int]] = Field(None, description="default: the first year")
+
+
+class Scenario(_Model):
+    """A validated scenario, all quantities in SI / power-sector units."""
+
+    schema_version: Literal[1] = 1
+    name: str = Field(min_length=1, max_length=80)
+    description: str = ""
+    years: tuple[int, int]
+    site: Site
+    weather: WeatherSource = WeatherSource()
+    pv: list[PVFleet] = []
+    wind: list[WindFleet] = []
+    grid: Grid = Grid()
+    targets: Targets = Targets()
+    output: Output = Output()
+    base_dir: Optional[str] = Field(None, exclude=True, description="folder of the file")
+
+    @field_validator("name")
+    @classmethod
+    def _folder_name(cls, value):
+        if not re.fullmatch(r"[\w.\-+]+", value) or value in (".", ".."):
+            raise ValueError(f"{value!r}: a name is also a folder name: use letters, digits, '-', '_', '.'")
+        return value
+
+    @field_validator("years")
+    @classmethod
+    def _years(cls, value):
+        first, last = value
+        if not FIRST_ALLOWED_YEAR <= first <= LAST_ALLOWED_YEAR or not FIRST_ALLOWED_YEAR <= last <= LAST_ALLOWED_YEAR:
+            raise ValueError(f"years must lie in {FIRST_ALLOWED_YEAR}..{LAST_ALLOWED_YEAR}")
+        if last < first:
+            raise ValueError(f"[{first}, {last}]: give [first, last] with first <= last")
+        return value
+
+    @model_validator(mode="after")
+    def _whole(self):
+        if not self.pv and not self.wind:
+            raise ValueError("no fleet: add at least one [[pv]] or [[wind]] table")
+        names = [f.name for f in self.fleets]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"fleet names must be unique; repeated: {', '.join(dupes)}")
+        first, last = self.years
+        for cfg in self.fleets:
+            for year in (cfg.additions_mw or {}):
+                if not first <= year <= last:
+                    raise ValueError(f"[{cfg.technology}.{cfg.name}] additions year {year}: must lie "
+                                     f"in the simulated years {first}..{last}")
+        for target in self.targets.capacity:
+            if not first <= target.year <= last:
+                raise ValueError(f"targets.capacity year {target.year}: must lie in the simulated years {first}..{last}")
+        if self.output.hourly_years:
+            for year in self.output.hourly_years:
+                if not first <= year <= last:
+                    raise ValueError(f"output.hourly_years: {year} is outside {first}..{last}")
+        return self
+
+    @property
+    def fleets(self):
+        """PV fleets then wind fleets, in file order. [list]"""
+        return [*self.pv, *self.wind]
+
+    @property
+    def year_list(self):
+        """Every simulated year, inclusive. [list of int]"""
+        return list(range(self.years[0], self.years[1] + 1))
+
+    def resolve_path(self, path):
+        """A path from the scenario, made absolute relative to the scenario's folder."""
+        path = Path(path).expanduser()
+        if not path.is_absolute() and self.base_dir is not None:
+            path = Path(self.base_dir) / path
+        return path
+
+    def to_dict(self):
+        """The resolved scenario (SI units, defaults filled) as plain data."""
+        return self.model_dump(mode="json", exclude_none=True)
+
+    def digest(self):
+        """SHA-256 of the resolved scenario; identical for equivalent files. [hex str]"""
+        text = json.dumps(self.to_dict(), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _check_nonneg(points, where, strict=False):
+    for year, value in points.items():
+        bad = value <= 0 if strict else value < 0
+        if bad or not math.isfinite(value):
+            label = f"{where}[{year}]" if year else where
+            raise ValueError(f"{label} = {value}: must be a finite number {'>' if strict else '>='} 0")
+
+
+def _unknown(kind, value, allowed):
+    close = difflib.get_close_matches(str(value), list(allowed), n=3, cutoff=0.5)
+    hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+    return f"unknown {kind} {value!r}{hint}; allowed: {', '.join(sorted(allowed))}"
+
+
+# --------------------------------------------------------------------------- parsing
+
+def load_scenario(path):
+    """Read and validate a scenario TOML file.
+
+    Parameters
+    ----------
+    path : str or Path
+        The scenario file; paths inside it are relative to its folder.
+
+    Returns
+    -------
+    Scenario
+
+    Raises
+    ------
+    ScenarioError
+        One line naming the file, the table and key, the value and what is allowed.
+    """
+    path = Path(path)
+    where = str(path)
+    if not path.exists():
+        raise ScenarioError(f"{where}: no such file")
+    if path.is_dir():
+        raise ScenarioError(f"{where}: is a directory: give a scenario .toml file")
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        raise ScenarioError(f"{where}: cannot read: {err.strerror}") from err
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ScenarioError(f"{where}: not UTF-8 text (byte {err.start}): save the file as UTF-8") from err
+    return parse_scenario(text, where=where, base_dir=path.resolve().parent)
+
+
+def parse_scenario(text, where="<scenario>", base_dir=None):
+    """Validate a scenario given as TOML text; see :func:`load_scenario`."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise ScenarioError(f"{where}: TOML syntax error: {err}") from err
+    return scenario_from_dict(data, where=where, base_dir=base_dir)
+
+
+def scenario_from_dict(data, where="<scenario>", base_dir=None):
+    """Validate a scenario given as a dict (as parsed from TOML); see :func:`load_scenario`."""
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{where}: a scenario is a TOML table")
+    data = dict(data)
+    data.pop("base_dir", None)
+    if base_dir is not None:
+        data["base_dir"] = str(base_dir)
+    try:
+        return Scenario.model_validate(_normalize_year_keys(data))
+    except ValidationError as err:
+        raise ScenarioError(format_validation_error(err, data, where)) from None
+    except ValueError as err:  # raised by a helper outside pydantic's wrapping
+        raise ScenarioError(f"{where}: {err}") from None
+
+
+_YEAR_TABLES = {"buildout_share", "additions_mw", "additions_wan_kw", "emission_factor_t_per_mwh",
+                "export_limit_mw", "coal_rate_g_per_kwh", "baseline_emissions_mt",
+                "points_t_per_mwh"}
+
+
+def _normalize_year_keys(data):
+    """TOML keys are strings: turn the year keys of year tables into ints (and say so if not)."""
+    if isinstance(data, list):
+        return [_normalize_year_keys(v) for v in data]
+    if not isinstance(data, dict):
+        return data
+    out = {}
+    for key, value in data.items():
+        if key in _YEAR_TABLES and isinstance(value, dict):
+            points = {}
+            for year, v in value.items():
+                try:
+                    points[int(year)] = v
+                except (TypeError, ValueError):
+                    points[year] = v  # pydantic then reports the key as not a year
+            out[key] = points
+        else:
+            out[key] = _normalize_year_keys(value)
+    return out
+
+
+# Keys that carry a unit in their name; a bare dimensional key gets pointed at them.
+_SUFFIX_HINTS = {
+    "capacity": "capacity_mw or capacity_wan_kw", "tilt": "tilt_deg", "azimuth": "azimuth_deg",
+    "hub_height": "hub_height_m", "altitude": "altitude_m", "losses": "losses_pct",
+    "emission_factor": "emission_factor_t_per_mwh", "export_limit": "export_limit_mw",
+    "mean_wind_speed": "mean_wind_speed_ms", "availability": "availability_pct",
+    "additions": "additions_mw or additions_wan_kw", "lifetime": "lifetime_years",
+}
+
+
+def format_validation_error(err, data, where):
+    """Turn a pydantic ValidationError into one line: file, table, key, value, what is allowed."""
+    errors = err.errors(include_url=False)
+    first = errors[0]
+    loc = _location(first["loc"], data)
+    value = first.get("input")
+    kind = first["type"]
+    msg = first["msg"]
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, "):]
+    if kind == "extra_forbidden":
+        key = str(first["loc"][-1])
+        allowed = _allowed_keys(first["loc"], data)
+        hint = _SUFFIX_HINTS.get(key)
+        if hint:
+            text = f"{loc}: unknown key: quantities carry their unit in the key, e.g. {hint}"
+        else:
+            close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+            text = f"{loc}: unknown key" + (f"; did you mean {close[0]!r}?" if close else "")
+            if allowed and not close:
+                text += f"; allowed: {', '.join(allowed)}"
+    elif first["loc"] and str(first["loc"][-1]) == "[key]":
+        text = f"{loc}: not a year: year tables take keys like 2025 = ..."
+    elif kind == "missing":
+        text = f"{loc}: required key missing"
+    elif kind in ("literal_error", "enum"):
+        text = f"{loc} = {value!r}: {msg.replace('Input should be', 'allowed:')}"
+    elif value is not None and not isinstance(value, (dict, list)):
+        text = f"{loc} = {value!r}: {msg}"
+    else:
+        text = f"{loc}: {msg}"
+    more = len(errors) - 1
+    if more:
+        text += f" (and {more} more problem{'s' if more > 1 else ''})"
+    return f"{where} {text}"
+
+
+def _location(loc, data):
+    """Render a pydantic location as ``[pv.utility-pv] key``, naming fleets by their name."""
+    parts = []
+    node = data
+    is_key_error = bool(loc) and loc[-1] == "[key]"
+    for item in loc:
+        if item == "[key]":
+            continue
+        if isinstance(item, int) and isinstance(node, list):
+            entry = node[item] if item < len(node) else None
+            name = entry.get("name") if isinstance(entry, dict) else None
+            parts[-1] = f"{parts[-1]}.{name}" if name else f"{parts[-1]}[{item}]"
+            node = entry
+        elif isinstance(node, dict) and item in node:
+            parts.append(str(item))
+            node = node[item]
+        elif isinstance(node, dict) or node is None:
+            parts.append(str(item))  # a missing key, or an extra one
+            node = None
+        # other items are pydantic's internal union/validator labels: skip them
+    if not parts:
+        return "(top level)"
+    if is_key_error and len(parts) >= 2:
+        return f"[{'.'.join(parts[:-2])}] {parts[-2]}.{parts[-1]}" if len(parts) > 2 else f"{parts[0]}.{parts[1]}"
+    if isinstance(node, dict) and not is_key_error and (
+            isinstance(loc[-1], int) or loc[-1] in _TABLE_MODELS):
+        return f"[{'.'.join(parts)}]"  # the error is about a whole table
+    if len(parts) == 1:
+        return parts[0]
+    return f"[{'.'.join(parts[:-1])}] {parts[-1]}"
+
+
+_TABLE_MODELS = {"site": Site, "weather": WeatherSource, "pv": PVFleet, "wind": WindFleet,
+                 "grid": Grid, "targets": Targets, "output": Output, "degradation": Degradation,
+                 "buildout": Buildout, "power_curve": PowerCurve,
+                 "emission_factor": EmissionFactor, "capacity": CapacityTarget}
+
+
+def _allowed_keys(loc, data):
+    model = Scenario
+    for item in loc[:-1]:
+        if isinstance(item, str) and item in _TABLE_MODELS:
+            model = _TABLE_MODELS[item]
+    return sorted(k for k in model.model_fields if k != "base_dir")
+
+
+def with_hourly_years(scenario, years, where="--hourly-year"):
+    """A copy of ``scenario`` writing hourly tables for ``years`` (validated)."""
+    data = scenario.to_dict()
+    data["output"] = {**data.get("output", {}), "hourly_years": list(years)}
+    return scenario_from_dict(data, where=where, base_dir=scenario.base_dir)
+
+
+def to_toml(scenario):
+    """The resolved scenario as TOML text that reruns the same simulation.
+
+    File paths (the weather source) are made absolute, so the text can live in a result
+    folder away from the original scenario file.
+    """
+    import tomli_w
+
+    data = scenario.to_dict()
+    source = scenario.weather.source
+    if not source.startswith(BUILTIN_WEATHER_PREFIX):
+        data["weather"]["source"] = str(scenario.resolve_path(source).resolve())
+    header = (f"# Resolved scenario written by energysim (schema {SCHEMA_VERSION}); "
+              f"sha256 {scenario.digest()}\n")
+    return header + tomli_w.dumps(_string_keys(data))
+
+
+def _string_keys(data):
+    # TOML table keys must be strings: the year tables have int keys in the model.
+    if isinstance(data, dict):
+        return {str(k): _string_keys(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_string_keys(v) for v in data]
+    return data
