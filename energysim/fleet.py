@@ -183,7 +183,7 @@ def vintage_capacity(additions_mw, lifetime_years, repower, first_year_loss_pct,
     One 100 MW vintage, 1 % first-year loss, 0.4 %/yr, 20-year life, no repowering:
 
     >>> inst, eff = vintage_capacity([100.0] + [0.0] * 21, 20, False, 1.0, 0.4, 100.0)
-    >>> round(eff[10] / eff[0], 6) == round(0.996 ** 10, 6), inst[19], inst[20]
+    >>> bool(round(eff[10] / eff[0], 6) == round(0.996 ** 10, 6)), float(inst[19]), float(inst[20])
     (True, 100.0, 0.0)
     """
     additions_mw = np.asarray(additions_mw, dtype=float)

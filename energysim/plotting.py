@@ -3,7 +3,8 @@
 Owns every figure energysim draws; imports only ``units`` and ``results``, and matplotlib
 inside functions so that importing energysim stays light. Axis labels carry units taken
 from the result schema. Labels are in English/SI: matplotlib's default fonts lack CJK
-glyphs, and the tables carry the Chinese units.
+glyphs, and the tables carry the Chinese units. The comparison figures (further down) take
+several Result-like objects, or hourly tables already reduced to local time by ``report``.
 """
 
 from __future__ import annotations

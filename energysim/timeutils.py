@@ -115,7 +115,7 @@ def typical_year_rows(year, n_hours=8760):
     Examples
     --------
     >>> rows = typical_year_rows(2024)
-    >>> len(rows), rows[1416], rows[1440]
+    >>> len(rows), int(rows[1416]), int(rows[1440])
     (8784, 1392, 1416)
     """
     rows = np.arange(n_hours)

@@ -79,9 +79,12 @@ def validate(scenarios, debug):
 
 def _register_optional_groups():
     # Sub-command groups that live in their own modules.
+    from energysim.cli.compare_cmd import compare, report
     from energysim.cli.weather_cmd import weather
 
     main.add_command(weather)
+    main.add_command(compare)
+    main.add_command(report)
 
 
 _register_optional_groups()
