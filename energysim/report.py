@@ -375,6 +375,27 @@ def _pad(text, width, right=False):
     return fill + text if right else text + fill
 
 
+def text_table(header, rows, align=None):
+    """Rows as aligned plain text; CJK characters count double width. [str]
+
+    Parameters
+    ----------
+    header : sequence of str
+    rows : sequence of sequence of str
+    align : str, optional
+        One letter per column, ``l`` or ``r``; by default the first column is left-aligned
+        and the others right-aligned (numbers).
+    """
+    align = align or "l" + "r" * (len(header) - 1)
+    widths = [max([_width(header[i])] + [_width(r[i]) for r in rows]) for i in range(len(header))]
+
+    def line(cells):
+        return "  ".join(_pad(str(c), widths[i], right=align[i] == "r")
+                         for i, c in enumerate(cells)).rstrip()
+
+    return "\n".join([line(header), *(line(r) for r in rows)])
+
+
 def format_comparison(table):
     """The comparison table as aligned plain text (CJK characters count double). [str]
 

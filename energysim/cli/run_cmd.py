@@ -72,19 +72,33 @@ def run_many(paths, out, *, overwrite, cn_units, hourly_years, jobs, plots, cach
         outcomes = [run_one(*a) for a in args]
     for folder, summary in outcomes:
         if verbosity >= 0:
-            click.echo(milestone_table(summary))
+            click.echo(milestone_table(summary, cn_units))
             click.echo(f"wrote {folder}/")
 
 
-def milestone_table(summary):
-    """The headline table: milestones in 万千瓦, 亿千瓦时 and 万吨CO2. [str]"""
-    header = (f"{'year':>6}  {'PV 万千瓦':>10}  {'wind 万千瓦':>10}  {'delivered 亿千瓦时':>16}  "
-              f"{'avoided 万吨CO2':>14}  {'cumulative 万吨CO2':>17}  milestone")
-    lines = [f"{summary['scenario']}  ({summary['years'][0]}-{summary['years'][1]})", header]
+def milestone_table(summary, cn_units=False):
+    """The headline table at the milestone years, in 万千瓦, 亿千瓦时 and 万吨CO2. [str]
+
+    With ``cn_units`` the SI figures (MW, MWh, tCO2) and cumulative avoided standard coal
+    (万吨标准煤) are printed next to them.
+    """
+    from energysim.report import text_table
+
+    header = ["year", "PV 万千瓦", "wind 万千瓦", "delivered 亿千瓦时", "avoided 万吨CO2",
+              "cumulative 万吨CO2"]
+    if cn_units:
+        header += ["PV MW", "wind MW", "delivered MWh", "avoided tCO2", "coal 万吨标准煤"]
+    header.append("milestone")
+    rows = []
     for stone in summary["milestones"]:
-        lines.append(
-            f"{stone['year']:>6}  {units.mw_to_wan_kw(stone['installed_pv_mw']):>10.2f}  "
-            f"{units.mw_to_wan_kw(stone['installed_wind_mw']):>10.2f}  "
-            f"{stone['delivered_yi_kwh']:>16.2f}  {stone['avoided_wan_tco2']:>14.2f}  "
-            f"{stone['cumulative_avoided_wan_tco2']:>17.2f}  {stone['label']}")
-    return "\n".join(lines)
+        row = [str(stone["year"]), f"{units.mw_to_wan_kw(stone['installed_pv_mw']):,.2f}",
+               f"{units.mw_to_wan_kw(stone['installed_wind_mw']):,.2f}",
+               f"{stone['delivered_yi_kwh']:,.2f}", f"{stone['avoided_wan_tco2']:,.2f}",
+               f"{stone['cumulative_avoided_wan_tco2']:,.2f}"]
+        if cn_units:
+            row += [f"{stone['installed_pv_mw']:,.1f}", f"{stone['installed_wind_mw']:,.1f}",
+                    f"{stone['delivered_mwh']:,.0f}", f"{stone['avoided_tco2']:,.0f}",
+                    f"{units.t_to_wan_t(stone['cumulative_avoided_coal_tce']):,.2f}"]
+        rows.append(row + [stone["label"]])
+    title = f"{summary['scenario']}  ({summary['years'][0]}-{summary['years'][1]})"
+    return title + "\n" + text_table(header, rows, align="l" + "r" * (len(header) - 2) + "l")
