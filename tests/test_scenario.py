@@ -94,6 +94,12 @@ def test_single_axis_has_no_tilt():
     (BASE + WIND.replace("hub_height_m = 120\n", ""), ["[wind.w] hub_height_m", "missing"]),
     (BASE + WIND + "[wind.power_curve]\nwind_speed_ms = [1, 2]\npower_kw = [0, 5]\n", ["one of the two"]),
     ('name = "a/b"\n' + BASE.replace('name = "t"\n', "") + PV, ["name", "folder"]),
+    (BASE + PV.replace("capacity_mw = 10", "additions_mw = { 2021 = 10, 2022 = -20 }"),
+     ["additions_mw[2022]", "negative"]),
+    (BASE + PV.replace("capacity_mw = 10", "additions_mw = { 2021 = 10, 2022 = -5 }"),
+     ["additions_mw[2022]", ">= 0"]),
+    (BASE + PV.replace("capacity_mw = 10", "additions_mw = { 2045 = 10 }"), ["2045", "2021..2030"]),
+    (BASE + PV + "buildout_share = { 2021 = 0.5, 2025 = 0.3 }\n", ["buildout_share[2025]", "only grow"]),
 ])
 def test_bad_input_is_one_clear_line(text, fragments):
     with pytest.raises(ScenarioError) as info:

@@ -165,3 +165,24 @@ capacity_wan_kw = 20
     np.testing.assert_allclose(
         carbon.preset_path("guangdong", [2021, 2022, 2023], extend="hold"),
         totals.loc[2021:2023].emission_factor_t_per_mwh)
+
+
+@pytest.mark.parametrize("name", ["shaoguan-potential", "shaoguan-conservative",
+                                  "shaoguan-14th-fyp", "shaoguan-deep-decarb"])
+def test_shipped_scenarios_run_and_conserve_energy(name, repo_root, builtin_weather):
+    scenario = load_scenario(repo_root / "scenarios" / f"{name}.toml")
+    result = run_scenario(scenario, *builtin_weather)
+    annual = result.annual
+    assert len(annual) == 40 * len(scenario.fleets)
+    np.testing.assert_allclose(annual.delivered_mwh + annual.curtailed_mwh, annual.generation_mwh,
+                               rtol=RTOL)
+    flh = annual[annual.installed_mw > 0].groupby("technology").full_load_hours.mean()
+    # plausibility against REFERENCE §2/§7: PV ~880 h on this climate, wind ~2000 h design
+    assert 700 < flh["pv"] < 1200 and 1500 < flh["wind"] < 2800
+
+
+def test_additions_table_builds_vintages(builtin_weather):
+    text = ONE_PV.replace("capacity_mw = 100", """additions_wan_kw = { 2021 = 5, 2024 = 5 }
+lifetime_years = 5""")
+    annual = run(text, builtin_weather).annual.set_index("year")
+    assert annual.installed_mw.tolist() == [50, 50, 50, 100, 100, 50, 50, 50, 0, 0, 0, 0, 0]
