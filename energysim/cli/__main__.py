@@ -1,0 +1,6 @@
+"""Run the command line: ``python -m energysim.cli``."""
+
+from energysim.cli import main
+
+if __name__ == "__main__":
+    main()
