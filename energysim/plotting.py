@@ -442,9 +442,9 @@ def tornado_figure(tornado, title=None):
     for row, effect in enumerate(effects):
         low, high = effect["low"] * scale, effect["high"] * scale
         ax.barh(row, low - baseline, left=baseline, color="#c0504d", height=0.6,
-                label="lowest level" if row == 0 else None)
+                label="lowest value (or first label)" if row == 0 else None)
         ax.barh(row, high - baseline, left=baseline, color="#2a9d55", height=0.6,
-                label="highest level" if row == 0 else None)
+                label="highest value (or last label)" if row == 0 else None)
         for value, text in ((low, effect["low_label"]), (high, effect["high_label"])):
             ax.annotate(str(text), (value, row), xytext=(3 if value >= baseline else -3, 0),
                         textcoords="offset points", va="center", fontsize=7,
@@ -452,7 +452,12 @@ def tornado_figure(tornado, title=None):
     ax.axvline(baseline, color="black", lw=0.8)
     ax.set_yticks(range(len(effects)))
     ax.set_yticklabels([e["parameter"] for e in effects], fontsize=8)
-    quantity = tornado["kpi"].replace("_tco2", " CO2").replace("_mwh", "").replace("_", " ")
+    import re
+
+    name, year = re.fullmatch(r"(.*?)(?:_(\d{4}))?", tornado["kpi"]).groups()
+    quantity = name.replace("_tco2", " CO2").replace("_mwh", "").replace("_", " ")
+    if year:
+        quantity += f" {'through' if name.startswith('cumulative') else 'in'} {year}"
     ax.set_xlabel(axis_label(quantity, shown_unit))
     ax.set_ylabel("swept parameter")
     ax.margins(x=0.15)

@@ -249,12 +249,17 @@ def simulate_batch(scenarios, weather, weather_meta, profile_cache=None):
                (scenario.site.latitude, scenario.site.longitude, scenario.site.altitude_m))
         groups.setdefault(key, []).append(i)
     results = [None] * len(scenarios)
+    # Sweeps share validated fleet tables between scenarios (energysim.sweep reuses them):
+    # compute each fleet's capacity path and each year span's hour weights once per batch.
+    paths_memo, weights_memo = {}, {}
     for members in groups.values():
         first = scenarios[members[0]]
         years = np.array(first.year_list)
         profiles = np.vstack([profile_for(f, first.site, weather, weather_meta, profile_cache)
                               for f in first.fleets])
-        weights = year_hour_weights(years, n_hours)
+        weights = weights_memo.get(first.years)
+        if weights is None:
+            weights = weights_memo[first.years] = year_hour_weights(years, n_hours)
         hours = weights.sum(axis=1)
         n_fleets = len(first.fleets)
         installed = np.empty((len(members), years.size, n_fleets))
@@ -267,7 +272,10 @@ def simulate_batch(scenarios, weather, weather_meta, profile_cache=None):
         for j, index in enumerate(members):
             scenario = scenarios[index]
             for f, cfg in enumerate(scenario.fleets):
-                installed[j, :, f], effective[j, :, f] = capacity_paths(cfg, years)
+                key = (id(cfg), first.years)  # the scenarios keep cfg alive meanwhile
+                if key not in paths_memo:
+                    paths_memo[key] = capacity_paths(cfg, years)
+                installed[j, :, f], effective[j, :, f] = paths_memo[key]
                 rate[j, 0, f] = units.pct_to_fraction(cfg.curtailment_pct)
             grid = scenario.grid
             ef[j], note = emission_factor_path(grid, years)

@@ -80,11 +80,13 @@ def validate(scenarios, debug):
 def _register_optional_groups():
     # Sub-command groups that live in their own modules.
     from energysim.cli.compare_cmd import compare, report
+    from energysim.cli.sweep_cmd import sweep
     from energysim.cli.weather_cmd import weather
 
     main.add_command(weather)
     main.add_command(compare)
     main.add_command(report)
+    main.add_command(sweep)
 
 
 _register_optional_groups()

@@ -1,0 +1,215 @@
+"""``energysim sweep``: run a parameter sweep file (click, thin).
+
+Owns the sweep command's options, its progress bar and its printed summary; the work is
+:func:`energysim.sweep.run_sweep`, imported inside the command body (with ``cache`` and
+``plotting``) so that ``energysim --help`` stays fast. A bad sweep file, a bad flag or an
+existing output without ``--resume``/``--overwrite`` ends with one line on stderr and exit
+status 2; Ctrl-C keeps the completed chunks and exits with status 130.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from energysim.cli.common import debug_option, fail_on_user_error, out_options, verbosity_options
+
+#: Exit status after Ctrl-C (128 + SIGINT), as a shell reports it.
+EXIT_INTERRUPTED = 130
+
+
+@click.command()
+@click.argument("sweep_file", metavar="SWEEP.toml", type=click.Path(path_type=Path))
+@out_options
+@click.option("--dry-run", is_flag=True,
+              help="Check the sweep and print its size and cost estimate; run nothing.")
+@click.option("--workers", "-w", type=click.IntRange(min=1), default=None,
+              help="Local worker processes at most; a sweep of fewer than 2,000 points per "
+                   "worker uses fewer, as a worker takes seconds to start.  "
+                   "[default: the number of CPUs]")
+@click.option("--scheduler", metavar="tcp://HOST:PORT", default=None,
+              help="Run the chunks on this Dask distributed scheduler.")
+@click.option("--dask-local", type=click.IntRange(min=1), metavar="N", default=None,
+              help="Start a Dask LocalCluster of N worker processes on 127.0.0.1 and run there.")
+@click.option("--chunk-size", type=click.IntRange(min=1), default=None,
+              help="Points per chunk (unit of work, writing and resuming).  "
+                   "[default: 250; on --resume the first run's]")
+@click.option("--full-annual/--no-full-annual", default=None,
+              help="Also write every point's annual table, one Parquet file per chunk under "
+                   "annual/.  [default: no; on --resume the first run's]")
+@click.option("--resume", is_flag=True,
+              help="Complete an interrupted sweep: compute only the chunks not yet written.")
+@click.option("--force-changed", is_flag=True,
+              help="With --resume: accept a sweep file, base scenario or weather that changed "
+                   "since the first run (completed chunks are kept as they are).")
+@click.option("--cache/--no-cache", default=True, show_default=True,
+              help="Keep per-unit profiles in the user cache folder between runs.")
+@click.option("--plots/--no-plots", default=True, show_default=True,
+              help="Write tornado.png.")
+@verbosity_options
+@debug_option
+@fail_on_user_error
+def sweep(sweep_file, out, overwrite, cn_units, dry_run, workers, scheduler, dask_local,
+          chunk_size, full_annual, resume, force_changed, cache, plots, verbosity, debug):
+    """Run the parameter sweep in SWEEP.toml and write OUT/<sweep-name>/.
+
+    The sweep file names a base scenario and the parameters to vary (grid, random or
+    Latin-hypercube design). Each point is the base with those values; points that share
+    a physical configuration share one pvlib/windpowerlib run. Writes points.parquet (a
+    row per point: tag, parameters, KPIs), summary.json, tornado.png and, as the run goes,
+    chunks/ and manifest.json, so that an interrupted sweep continues with --resume.
+    Prints the KPI ranges and the parameters that move them most (Spearman rank
+    correlation).
+    """
+    from energysim import sweep as sweep_mod
+
+    if scheduler and dask_local:
+        raise click.UsageError("give --scheduler or --dask-local, not both")
+    if workers is not None and (scheduler or dask_local):
+        raise click.UsageError("--workers is for local runs; a Dask cluster has its own workers")
+    if resume and overwrite:
+        raise click.UsageError("give --resume (complete the output) or --overwrite (start "
+                               "again), not both")
+    if force_changed and not resume:
+        raise click.UsageError("--force-changed only applies with --resume")
+    workers = workers or os.cpu_count() or 1
+
+    spec = sweep_mod.load_sweep(sweep_file)
+    if dry_run:
+        _dry_run(spec, sweep_mod, dask_local or workers, chunk_size or sweep_mod.DEFAULT_CHUNK_SIZE,
+                 dask=bool(scheduler or dask_local))
+        return
+
+    profile_cache = None
+    if cache:
+        from energysim.cache import ProfileCache
+
+        profile_cache = ProfileCache()
+    bar = _Progress(enabled=verbosity >= 0 and sys.stderr.isatty())
+    try:
+        outcome = sweep_mod.run_sweep(
+            spec, out, workers=workers, scheduler=scheduler, dask_local=dask_local,
+            chunk_size=chunk_size, full_annual=full_annual, resume=resume, overwrite=overwrite,
+            force_changed=force_changed, cn_units=cn_units, profile_cache=profile_cache,
+            progress=bar)
+    except KeyboardInterrupt:
+        bar.close()
+        click.echo(f"\ninterrupted: completed chunks are kept in {Path(out) / spec.name}/; "
+                   "rerun with --resume to finish", err=True)
+        raise SystemExit(EXIT_INTERRUPTED)
+    finally:
+        bar.close()
+    if plots:
+        _write_tornado(outcome)
+    if verbosity >= 0:
+        click.echo(format_summary(outcome, spec))
+
+
+class _Progress:
+    """A click progress bar on stderr, driven by ``run_sweep``'s progress events."""
+
+    def __init__(self, enabled):
+        self.enabled = enabled
+        self.bar = None
+
+    def __call__(self, event, value):
+        if not self.enabled:
+            return
+        if event == "total" and value:
+            self.bar = click.progressbar(length=value, label="points", file=sys.stderr,
+                                         show_eta=True, show_pos=True)
+            self.bar.__enter__()
+        elif event == "points" and self.bar is not None:
+            self.bar.update(value)
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+def _dry_run(spec, sweep_mod, workers, chunk_size, dask=False):
+    points = sweep_mod.expand(spec)
+    check = sweep_mod.validate_points(spec, points)
+    n_chunks = -(-len(points) // chunk_size)
+    if not dask:
+        workers = sweep_mod.effective_workers(len(points), n_chunks, workers)
+    cost = sweep_mod.estimate_cost(spec, points, check, workers=workers)
+    click.echo(f"sweep {spec.name} ({spec.path}): {spec.kind} design, base {spec.base.name}, "
+               f"{len(spec.parameters)} parameter{'s' if len(spec.parameters) != 1 else ''}")
+    for param in spec.parameters:
+        if param.discrete:
+            what = f"{len(param.levels)} values: {', '.join(param.labels[:6])}"
+            what += ", ..." if len(param.labels) > 6 else ""
+        else:
+            what = f"{param.kind} " + ", ".join(f"{k} = {v:g}" for k, v in param.dist.items())
+        click.echo(f"  {param.path:<40} alias {param.alias:<8} {what}")
+    click.echo(f"points:                 {len(points):,} (first tag {points.tags[0]})")
+    click.echo(f"physics configurations: {len(check['profiles'])} distinct profiles, "
+               f"{check['groups']} distinct fleet combinations")
+    click.echo(f"chunks:                 {n_chunks} of up to {chunk_size} points")
+    click.echo(f"estimated cost:         ~{cost['profiles_s']:.1f} s physics "
+               f"({len(check['profiles'])} x {sweep_mod.PROFILE_COST_S} s, less for cached "
+               f"profiles) + ~{cost['points_s']:.1f} s per-point work "
+               f"({cost['seconds_per_point'] * 1e6:.0f} us/point on {workers} "
+               f"worker{'s' if workers != 1 else ''}) = ~{cost['total_s']:.0f} s, "
+               "plus worker start-up")
+
+
+def _write_tornado(outcome):
+    from energysim.errors import OutputError
+    from energysim.plotting import png_bytes, tornado_figure
+
+    tornado = outcome.summary["tornado"]
+    if not tornado["effects"]:
+        return
+    fig = tornado_figure(tornado, title=f"{outcome.summary['sweep']}: parameter effects")
+    path = outcome.folder / "tornado.png"
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        temporary.write_bytes(png_bytes(fig))
+        os.replace(temporary, path)
+    except OSError as err:
+        raise OutputError(f"{path}: cannot write: {err.strerror or err}") from None
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def _number(value, unit):
+    if value is None:
+        return "-"
+    if unit == "1":
+        return f"{value:.4f}"
+    return f"{value:,.0f}"
+
+
+def format_summary(outcome, spec):
+    """The printed summary: what was written, KPI ranges, parameters that matter. [str]"""
+    summary = outcome.summary
+    seconds = outcome.seconds
+    resumed = outcome.n_chunks - outcome.computed_chunks
+    lines = [f"wrote {outcome.folder}/points.parquet: {summary['n_points']:,} points, "
+             f"{outcome.computed_chunks} chunk{'s' if outcome.computed_chunks != 1 else ''} "
+             f"computed" + (f", {resumed} resumed" if resumed else "")
+             + f", {outcome.n_profiles} profiles, {seconds['total']:.1f} s "
+             f"(physics {seconds['profiles']:.1f} s, points {seconds['chunks']:.1f} s)"]
+    kpis = summary["kpis"]
+    width = max(len(k) for k in kpis)
+    lines.append("")
+    lines.append(f"{'KPI':<{width}}  {'unit':<5} {'min':>16} {'median':>16} {'max':>16}")
+    for name, row in kpis.items():
+        lines.append(f"{name:<{width}}  {row['unit']:<5} {_number(row['min'], row['unit']):>16} "
+                     f"{_number(row['median'], row['unit']):>16} "
+                     f"{_number(row['max'], row['unit']):>16}")
+    lines.append("")
+    lines.append("Spearman rank correlation of each parameter with the headline KPIs "
+                 "(strongest first):")
+    for kpi, rhos in summary["spearman"].items():
+        ranked = sorted(((p, r) for p, r in rhos.items() if r is not None),
+                        key=lambda item: -abs(item[1]))
+        text = ", ".join(f"{p} {r:+.2f}" for p, r in ranked) or "no variation"
+        lines.append(f"  {kpi}: {text}")
+    return "\n".join(lines)
