@@ -1,0 +1,266 @@
+"""Running chunks of points: the worker function, a local process pool and Dask.
+
+Owns the :class:`Context` sent once to each worker, the :class:`ChunkTask` unit of work,
+:func:`run_chunk` and the per-process worker state, and the two executors: a local
+``forkserver`` process pool with an initializer (:func:`run_local`) and a Dask cluster
+(:func:`run_dask`). Everything submitted to a pool or to Dask is a top-level function of
+this module, so workers import it as ``energysim.sweep.executors.<function>``. Imports only
+``errors`` and ``simulate`` (inside :func:`run_chunk`) from energysim,
+:mod:`energysim.sweep.spec`, :mod:`energysim.sweep.design` and :mod:`energysim.sweep.kpis`
+from the package, and ``dask``/``distributed`` only inside :func:`run_dask`.
+"""
+
+from __future__ import annotations
+
+import signal
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from energysim.errors import EnergysimError
+from energysim.sweep.design import PointBuilder
+from energysim.sweep.kpis import annual_frame, kpi_columns, parameter_columns
+from energysim.sweep.spec import SweepSpec
+
+#: A worker process costs a few seconds to start (imports, compiled-kernel load) and a
+#: point about a millisecond: fewer points than this per worker use fewer workers. [points]
+MIN_POINTS_PER_WORKER = 2000
+
+
+# --------------------------------------------------------------------------- running chunks
+
+@dataclass(frozen=True, eq=False)
+class Context:
+    """Everything a worker needs, sent once per worker.
+
+    Attributes
+    ----------
+    spec : SweepSpec
+    weather : pandas.DataFrame
+        The canonical weather year all points share.
+    weather_meta : dict
+    profiles : dict of str to ndarray
+        Every distinct per-unit profile of the sweep, by ``simulate.profile_key``. [MW/MW]
+    techs : tuple of str
+    full_annual : bool
+        Also return each point's annual table.
+    token : str
+        Unique per run; workers keep one prepared state per token.
+    """
+
+    spec: SweepSpec
+    weather: pd.DataFrame
+    weather_meta: dict
+    profiles: dict
+    techs: tuple
+    full_annual: bool
+    token: str
+
+
+@dataclass(frozen=True)
+class ChunkTask:
+    """One chunk: points ``start .. start + len(codes) - 1``."""
+
+    chunk_id: int
+    start: int
+    codes: np.ndarray
+    tags: tuple
+
+
+class _ProfileDict:
+    """A profile cache over the profiles shipped with the context (``get``/``put``)."""
+
+    def __init__(self, profiles):
+        self._profiles = profiles
+
+    def get(self, key):
+        return self._profiles.get(key)
+
+    def put(self, key, profile):
+        self._profiles[key] = profile
+
+
+_WORKER_STATE = {}
+
+
+def _worker_state(context):
+    state = _WORKER_STATE.get(context.token)
+    if state is None:
+        _WORKER_STATE.clear()  # one sweep at a time per process
+        state = {"builder": PointBuilder(context.spec), "cache": _ProfileDict(context.profiles)}
+        _WORKER_STATE[context.token] = state
+    return state
+
+
+def run_chunk(context, task):
+    """Simulate one chunk of points; the unit of work on every executor.
+
+    Parameters
+    ----------
+    context : Context
+    task : ChunkTask
+
+    Returns
+    -------
+    tuple
+        ``(chunk_id, points_frame, annual_frame or None)``.
+    """
+    from energysim.simulate import simulate_batch
+
+    state = _worker_state(context)
+    builder = state["builder"]
+    indices = range(task.start, task.start + len(task.tags))
+    scenarios = [builder.scenario(i, row, tag)
+                 for i, row, tag in zip(indices, task.codes, task.tags)]
+    arrays = simulate_batch(scenarios, context.weather, context.weather_meta, state["cache"])
+    spec = context.spec
+    columns = {"point": np.arange(task.start, task.start + len(task.tags), dtype=np.int64),
+               "tag": np.asarray(task.tags, dtype=object)}
+    columns.update(parameter_columns(spec.parameters, task.codes))
+    columns.update(kpi_columns(arrays, [[f.technology for f in s.fleets] for s in scenarios],
+                               spec.kpi_years, context.techs))
+    frame = pd.DataFrame(columns)
+    annual = (annual_frame(list(indices), task.tags, scenarios, arrays)
+              if context.full_annual else None)
+    return task.chunk_id, frame, annual
+
+
+def _pool_init(context):
+    global _POOL_CONTEXT
+    _POOL_CONTEXT = context
+    # Ctrl-C is the parent's to handle: it stops submitting, and workers end after their
+    # current chunk instead of each printing a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+_POOL_CONTEXT = None
+
+
+def _pool_task(task):
+    return run_chunk(_POOL_CONTEXT, task)
+
+
+def _dask_task(context, task):
+    return run_chunk(context, task)
+
+
+def effective_workers(n_points, n_tasks, workers, min_points_per_worker=MIN_POINTS_PER_WORKER):
+    """Local worker processes worth starting for ``n_points`` in ``n_tasks`` chunks. [int]
+
+    Examples
+    --------
+    >>> effective_workers(1000, 4, 8), effective_workers(10_000, 40, 2)
+    (1, 2)
+    >>> effective_workers(10_000, 3, 8)
+    3
+    """
+    return max(1, min(workers, n_tasks, n_points // max(min_points_per_worker, 1)))
+
+
+def run_local(context, tasks, workers, on_result, min_points_per_worker=MIN_POINTS_PER_WORKER):
+    """Run chunk tasks in this process or in a pool of worker processes.
+
+    The context goes to each worker once, through the pool's initializer. Workers are
+    started with ``forkserver`` (never a bare ``fork`` of a process that may already run
+    numba's OpenMP threads, which aborts the child).
+
+    Parameters
+    ----------
+    context : Context
+    tasks : sequence of ChunkTask
+    workers : int
+        At most this many processes; 1 runs in this process.
+    on_result : callable
+        Called in this process with each ``run_chunk`` result, as chunks complete.
+    min_points_per_worker : int
+        Use no more workers than ``points / min_points_per_worker`` (at least one), since
+        starting a worker costs more than a small sweep.
+    """
+    if not tasks:
+        return
+    workers = effective_workers(sum(len(task.tags) for task in tasks), len(tasks), workers,
+                                min_points_per_worker)
+    if workers <= 1:
+        for task in tasks:
+            on_result(run_chunk(context, task))
+        return
+    import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        mp_context = multiprocessing.get_context("forkserver")
+        # The server imports the simulation stack once; each worker forks from it ready.
+        mp_context.set_forkserver_preload(["energysim.sweep", "energysim.simulate"])
+    else:  # pragma: no cover - Windows, macOS without forkserver
+        mp_context = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp_context,
+                               initializer=_pool_init, initargs=(context,))
+    try:
+        pending = {pool.submit(_pool_task, task) for task in tasks}
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                on_result(future.result())
+    except BaseException:
+        # Interrupted (Ctrl-C) or failed: stop now. Chunks being computed are lost and
+        # will be recomputed on --resume; completed ones are already on disk.
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
+        raise
+    pool.shutdown(wait=True)
+
+
+def run_dask(context, tasks, on_result, scheduler=None, dask_local=None):
+    """Run chunk tasks on a Dask distributed cluster.
+
+    The context (with every profile) is scattered to all workers once
+    (``broadcast=True``); each task names it. Dask reschedules the tasks of a worker that
+    dies; the results come back here, one per chunk, and the chunk store writes each chunk
+    id once.
+
+    Parameters
+    ----------
+    context : Context
+    tasks : sequence of ChunkTask
+    on_result : callable
+        Called with each ``run_chunk`` result as chunks complete.
+    scheduler : str, optional
+        Address of a running scheduler (``tcp://host:port``).
+    dask_local : int, optional
+        Start a ``LocalCluster`` of this many single-threaded worker processes on the
+        loopback interface instead.
+    """
+    if not tasks:
+        return
+    try:
+        from distributed import Client, LocalCluster, as_completed
+    except ImportError as err:  # pragma: no cover - distributed is a test dependency
+        raise EnergysimError("--scheduler/--dask-local need dask.distributed: "
+                            "pip install 'energysim[distributed]'") from err
+    cluster = None
+    client = None
+    try:
+        if dask_local:
+            cluster = LocalCluster(n_workers=int(dask_local), threads_per_worker=1,
+                                   processes=True, host="127.0.0.1", dashboard_address=None)
+            client = Client(cluster)
+        else:
+            try:
+                client = Client(scheduler, timeout="20s")
+            except OSError as err:
+                raise EnergysimError(f"--scheduler {scheduler}: cannot connect: {err}") from None
+        shared = client.scatter(context, broadcast=True, hash=False)
+        futures = [client.submit(_dask_task, shared, task, pure=False,
+                                 key=f"energysim-sweep-{context.token}-{task.chunk_id:05d}")
+                   for task in tasks]
+        for future in as_completed(futures):
+            on_result(future.result())
+            future.release()
+    finally:
+        if client is not None:
+            client.close()
+        if cluster is not None:
+            cluster.close()

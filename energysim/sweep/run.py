@@ -1,0 +1,231 @@
+"""A whole sweep run: :func:`run_sweep` and the ``--dry-run`` cost estimate (thin).
+
+Owns the order of a run (expand and validate the points, load the weather, open the store,
+compute the distinct profiles once, run the chunks on an executor, combine and summarize)
+and the cost model of ``--dry-run``; the work itself is done by the other modules of
+:mod:`energysim.sweep`, which this one imports (nothing imports it but the package's
+``__init__``), with ``errors`` and ``simulate`` (inside :func:`run_sweep`) from energysim.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from energysim.errors import OutputExistsError, ScenarioError
+from energysim.sweep.design import PointBuilder, expand, validate_points
+from energysim.sweep.executors import (
+    _WORKER_STATE,
+    MIN_POINTS_PER_WORKER,
+    ChunkTask,
+    Context,
+    _ProfileDict,
+    run_dask,
+    run_local,
+)
+from energysim.sweep.kpis import summarize, technologies
+from energysim.sweep.store import (
+    _atomic_text,
+    _copy_inputs,
+    _read_manifest,
+    combine_chunks,
+    manifest_for,
+    open_store,
+    write_chunk,
+)
+
+#: Points per chunk (the unit of work, of writing and of resuming) unless given.
+DEFAULT_CHUNK_SIZE = 250
+#: Cost model of ``--dry-run``: one physics profile (a year of pvlib/windpowerlib). [s]
+PROFILE_COST_S = 0.3
+#: Cost model of ``--dry-run``: kernel and bookkeeping per point, year and fleet, measured on
+#: a 2-core laptop-class machine (2026); the validation part is measured at run time. [s]
+SIMULATE_COST_S_PER_POINT_YEAR_FLEET = 3.5e-5
+
+
+# --------------------------------------------------------------------------- dry run
+
+def estimate_cost(spec, points, check, workers=1):
+    """Rough cost of running a sweep, for ``--dry-run``.
+
+    Parameters
+    ----------
+    spec : SweepSpec
+    points : Points
+    check : dict
+        The result of :func:`validate_points`.
+    workers : int
+        Processes sharing the per-point work.
+
+    Returns
+    -------
+    dict
+        ``profiles_s`` (distinct profiles x :data:`PROFILE_COST_S`), ``points_s`` (validation
+        measured, kernel assumed, divided among workers) and ``total_s``. [s]
+    """
+    n_years = spec.base.years[1] - spec.base.years[0] + 1
+    n_fleets = len(spec.base.fleets)
+    per_point = (check["seconds_per_point"] * 2  # on the client, and again on a worker
+                 + SIMULATE_COST_S_PER_POINT_YEAR_FLEET * n_years * n_fleets)
+    profiles_s = len(check["profiles"]) * PROFILE_COST_S
+    points_s = len(points) * per_point / max(workers, 1)
+    return {"profiles_s": profiles_s, "points_s": points_s, "total_s": profiles_s + points_s,
+            "seconds_per_point": per_point}
+
+
+# --------------------------------------------------------------------------- the whole run
+
+@dataclass(frozen=True)
+class SweepOutcome:
+    """What :func:`run_sweep` did.
+
+    Attributes
+    ----------
+    folder : Path
+        ``OUT/<sweep-name>``.
+    points : pandas.DataFrame
+        The points table (also in ``points.parquet``).
+    summary : dict
+        From :func:`summarize` (also in ``summary.json``).
+    n_chunks, computed_chunks : int
+        Chunks in the sweep; chunks computed by this call (the rest were resumed).
+    n_profiles : int
+        Distinct per-unit profiles.
+    seconds : dict
+        Wall time of ``validate``, ``weather``, ``profiles``, ``chunks`` and ``total``. [s]
+    """
+
+    folder: Path
+    points: pd.DataFrame
+    summary: dict
+    n_chunks: int
+    computed_chunks: int
+    n_profiles: int
+    seconds: dict
+
+
+def run_sweep(spec, out_dir, *, workers=1, scheduler=None, dask_local=None, chunk_size=None,
+              full_annual=None, resume=False, overwrite=False, force_changed=False,
+              cn_units=False, profile_cache=None, progress=None,
+              min_points_per_worker=MIN_POINTS_PER_WORKER):
+    """Run a sweep into ``out_dir/<name>/``, chunk by chunk, resumably.
+
+    Parameters
+    ----------
+    spec : SweepSpec
+    out_dir : str or Path
+    workers : int
+        Local worker processes at most (1: run in this process); see
+        ``min_points_per_worker``.
+    scheduler : str, optional
+        A Dask scheduler address; the chunks run there.
+    dask_local : int, optional
+        Start a Dask ``LocalCluster`` of this many worker processes.
+    chunk_size : int, optional
+        Points per chunk (default :data:`DEFAULT_CHUNK_SIZE`; on resume the first run's).
+    full_annual : bool, optional
+        Also write each point's annual table under ``annual/`` (default False; on resume
+        the first run's).
+    resume, overwrite, force_changed : bool
+        Complete an existing output; replace it; resume although inputs changed.
+    cn_units : bool
+        Add 亿千瓦时 / 万吨CO2 columns to ``points.parquet``.
+    profile_cache : optional
+        An on-disk profile cache (``energysim.cache.ProfileCache``).
+    progress : callable, optional
+        ``progress(event, value)``: ``("total", n_points_to_compute)`` once, then
+        ``("points", n)`` as each chunk of ``n`` points is written.
+    min_points_per_worker : int
+        Small sweeps use fewer local workers (see :func:`run_local`).
+
+    Returns
+    -------
+    SweepOutcome
+    """
+    from energysim.simulate import load_scenario_weather, profile_for, profile_key
+
+    t0 = time.perf_counter()
+    points = expand(spec)
+    folder = Path(out_dir) / spec.name
+    if folder.exists() and not resume and not overwrite:
+        raise OutputExistsError(f"{folder}: sweep output exists: pass --resume to complete it "
+                                "or --overwrite to start again")
+    old = _read_manifest(folder) if resume else None
+    if chunk_size is None:
+        chunk_size = old["chunk_size"] if old else DEFAULT_CHUNK_SIZE
+    if full_annual is None:
+        full_annual = bool(old["full_annual"]) if old else False
+    if chunk_size < 1:
+        raise ScenarioError(f"--chunk-size {chunk_size}: give a number >= 1")
+    builder = PointBuilder(spec)
+    check = validate_points(spec, points, builder)
+    t_validate = time.perf_counter()
+    weather, meta = load_scenario_weather(spec.base)
+    t_weather = time.perf_counter()
+    manifest = manifest_for(spec, points, chunk_size, full_annual, meta.get("sha256"))
+    todo = open_store(folder, manifest, resume=resume, overwrite=overwrite,
+                      force_changed=force_changed, where=spec.where)
+    _copy_inputs(folder, spec)
+    profiles = {}
+    if todo:
+        for fleet_cfg, site in check["profiles"].values():
+            key = profile_key(fleet_cfg, site, meta)
+            if key not in profiles:
+                profiles[key] = profile_for(fleet_cfg, site, weather, meta, profile_cache)
+    t_profiles = time.perf_counter()
+    techs = technologies(spec)
+    context = Context(spec=spec, weather=weather, weather_meta=meta, profiles=profiles,
+                      techs=techs, full_annual=full_annual, token=uuid.uuid4().hex)
+    tasks = [ChunkTask(chunk_id=i, start=i * chunk_size,
+                       codes=points.codes[i * chunk_size:(i + 1) * chunk_size],
+                       tags=tuple(points.tags[i * chunk_size:(i + 1) * chunk_size]))
+             for i in todo]
+    if progress is not None:
+        progress("total", sum(len(t.tags) for t in tasks))
+    written = set()
+
+    def on_result(result):
+        chunk_id = result[0]
+        if chunk_id in written:  # a duplicate result (rescheduled task): already stored
+            return
+        write_chunk(folder, spec, techs, result)
+        written.add(chunk_id)
+        if progress is not None:
+            progress("points", len(result[1]))
+
+    try:
+        if scheduler or dask_local:
+            run_dask(context, tasks, on_result, scheduler=scheduler, dask_local=dask_local)
+        else:
+            # Chunks run in this process reuse the tables validated above.
+            _WORKER_STATE.clear()
+            _WORKER_STATE[context.token] = {"builder": builder,
+                                            "cache": _ProfileDict(context.profiles)}
+            run_local(context, tasks, workers, on_result, min_points_per_worker)
+    finally:
+        _WORKER_STATE.clear()
+    t_chunks = time.perf_counter()
+    frame = combine_chunks(folder, spec, techs, len(points), cn_units=cn_units)
+    summary = summarize(frame, spec, techs)
+    summary["seconds"] = {"validate": t_validate - t0, "weather": t_weather - t_validate,
+                          "profiles": t_profiles - t_weather,
+                          "chunks": t_chunks - t_profiles,
+                          "total": time.perf_counter() - t0}
+    summary["n_profiles"] = len(check["profiles"])
+    _atomic_text(json.dumps(summary, indent=2, ensure_ascii=False, default=_json_default) + "\n",
+                 folder / "summary.json")
+    return SweepOutcome(folder=folder, points=frame, summary=summary,
+                        n_chunks=manifest["n_chunks"], computed_chunks=len(tasks),
+                        n_profiles=len(check["profiles"]), seconds=summary["seconds"])
+
+
+def _json_default(value):
+    if isinstance(value, (np.integer, np.floating)):
+        return value.item()
+    return str(value)
