@@ -46,7 +46,10 @@ def profile_key(fleet_cfg, scenario_site, weather_meta):
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+# In-process memo of profiles (about 70 kB each), bounded so a long-lived process running
+# many sweeps does not grow without limit; the oldest entries go first.
 _PROFILE_MEMO: dict = {}
+_PROFILE_MEMO_MAX = 1024
 
 
 def profile_for(fleet_cfg, site, weather, weather_meta, cache=None):
@@ -78,6 +81,8 @@ def profile_for(fleet_cfg, site, weather, weather_meta, cache=None):
         profile = compute_profile(fleet_cfg, site, weather)
         if cache is not None:
             cache.put(key, profile)
+    if len(_PROFILE_MEMO) >= _PROFILE_MEMO_MAX:
+        _PROFILE_MEMO.pop(next(iter(_PROFILE_MEMO)))
     _PROFILE_MEMO[key] = profile
     return profile
 
