@@ -8,9 +8,13 @@ the previous complete result or the new complete one, never a mixture.
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import json
 import os
+import re
 import shutil
+import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -170,7 +174,10 @@ def write_result(result, out_dir, *, overwrite=False, cn_units=False, figures=No
         raise OutputExistsError(f"{final}: result exists: pass --overwrite to replace it")
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{result.name}.", suffix=".partial", dir=out_dir))
+        _remove_abandoned(out_dir, result.name)
+        # The pid in the name tells a later run whether the writer is still alive.
+        staging = Path(tempfile.mkdtemp(prefix=f".{result.name}.{os.getpid()}.", suffix=".partial",
+                                        dir=out_dir))
     except OSError as err:
         raise OutputError(f"{out_dir}: cannot write results here: {err.strerror or err}") from err
     try:
@@ -218,10 +225,83 @@ def _swap_into_place(staging, final, overwrite):
         return
     if not overwrite:
         raise FileExistsError(str(final))
+    if _exchange(staging, final):
+        # One atomic step: `final` is the new result, `staging` now holds the old one.
+        shutil.rmtree(staging, ignore_errors=True)
+        return
+    # Two renames (no atomic exchange here): put the old result back if the second fails.
     retired = final.with_name(f".{final.name}.old-{os.getpid()}")
     os.rename(final, retired)
-    os.rename(staging, final)
+    try:
+        os.rename(staging, final)
+    except OSError:
+        os.rename(retired, final)
+        raise
     shutil.rmtree(retired, ignore_errors=True)
+
+
+_RENAME_EXCHANGE = 2  # linux/fs.h
+_AT_FDCWD = -100
+
+
+def _exchange(a, b):
+    """Swap two paths atomically (Linux renameat2 RENAME_EXCHANGE). [bool: done]
+
+    False where the platform, C library or file system cannot, so that the caller falls
+    back to two renames.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):  # C library without renameat2 (glibc < 2.28)
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
+                          ctypes.c_uint]
+    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+        return False
+    raise OSError(code, os.strerror(code), str(b))
+
+
+def _remove_abandoned(out_dir, name):
+    """Remove staging and retired folders of ``name`` whose writer process is gone.
+
+    A run killed while writing leaves ``.<name>.<pid>.<random>.partial`` (or, between the
+    two renames of the fallback swap, ``.<name>.old-<pid>``). If no result survived, the
+    newest retired copy is put back first. Folders of live processes (another run writing
+    right now) are left alone. Process ids mean something on one machine only: for output
+    folders shared between machines, add the host name to both prefixes.
+    """
+    final = out_dir / name
+    pattern = re.compile(rf"\.{re.escape(name)}\."
+                         r"(?:(?P<old>old-)(?P<pid>\d+)|(?P<spid>\d+)\.[^.]+\.partial)")
+    retired, abandoned = [], []
+    for path in out_dir.iterdir():
+        match = pattern.fullmatch(path.name)
+        if match is None or _process_alive(int(match["pid"] or match["spid"])):
+            continue
+        (retired if match["old"] else abandoned).append(path)
+    if retired and not final.exists():
+        newest = max(retired, key=lambda p: p.stat().st_mtime)
+        os.rename(newest, final)
+        retired.remove(newest)
+    for path in [*retired, *abandoned]:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _process_alive(pid):
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
 
 
 def _json_default(value):

@@ -22,6 +22,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
     ValidationError,
     field_validator,
     model_validator,
@@ -38,6 +39,8 @@ else:  # pragma: no cover
 SCHEMA_VERSION = 1
 TRACKING = ("fixed", "single_axis")
 BUILTIN_WEATHER_PREFIX = "builtin:"
+#: The built-in weather years (energysim.weather.BUILTIN_SHAOGUAN; a test checks they match).
+BUILTIN_WEATHER = ("builtin:shaoguan",)
 FIRST_ALLOWED_YEAR = 1990
 LAST_ALLOWED_YEAR = 2100
 
@@ -54,7 +57,9 @@ def _check_years(points, where, lo=FIRST_ALLOWED_YEAR, hi=LAST_ALLOWED_YEAR):
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    # allow_inf_nan=False: every number of a scenario is finite (nan passes range checks).
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True,
+                              allow_inf_nan=False)
 
 
 class Site(_Model):
@@ -82,6 +87,17 @@ class WeatherSource(_Model):
 
     source: str = Field("builtin:shaoguan", description="'builtin:shaoguan' or a file path")
     seed: int = Field(0, ge=0, description="seed of a generated (builtin) year")
+
+    @field_validator("source")
+    @classmethod
+    def _known_source(cls, value):
+        if value.startswith(BUILTIN_WEATHER_PREFIX):
+            if value not in BUILTIN_WEATHER:
+                raise ValueError("unknown builtin weather: allowed "
+                                 f"{', '.join(repr(b) for b in BUILTIN_WEATHER)}")
+        elif not value or not value.isprintable():
+            raise ValueError(f"give {BUILTIN_WEATHER[0]!r} or the path of a weather file")
+        return value
 
 
 class Degradation(_Model):
@@ -132,7 +148,7 @@ class _Fleet(_Model):
     additions_wan_kw: Optional[YearPoints] = Field(None, exclude=True)
     buildout: Optional[Buildout] = None
     lifetime_years: int = Field(25, ge=1, le=100, description="[yr]")
-    repower: bool = False
+    repower: StrictBool = False
     availability_pct: float = Field(100.0, gt=0, le=100, description="[%]")
     curtailment_pct: float = Field(0.0, ge=0, lt=100, description="annual rate [%]")
     degradation: Degradation = Degradation()
@@ -476,9 +492,20 @@ class Scenario(_Model):
         return self.model_dump(mode="json", exclude_none=True)
 
     def digest(self):
-        """SHA-256 of the resolved scenario; identical for equivalent files. [hex str]"""
-        text = json.dumps(self.to_dict(), sort_keys=True, ensure_ascii=False)
+        """SHA-256 of the resolved scenario; identical for equivalent files. [hex str]
+
+        A weather file counts by its absolute path, as :func:`to_toml` records it, so a
+        result folder's ``scenario.toml`` keeps the digest of the run that wrote it.
+        """
+        text = json.dumps(self._resolved_dict(), sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def _resolved_dict(self):
+        data = self.to_dict()
+        source = self.weather.source
+        if not source.startswith(BUILTIN_WEATHER_PREFIX):
+            data["weather"]["source"] = str(self.resolve_path(source).resolve())
+        return data
 
 
 def _check_nonneg(points, where, strict=False):
@@ -548,12 +575,32 @@ def scenario_from_dict(data, where="<scenario>", base_dir=None):
     data.pop("base_dir", None)
     if base_dir is not None:
         data["base_dir"] = str(base_dir)
+    _reject_booleans(data, data, where)
     try:
         return Scenario.model_validate(_normalize_year_keys(data))
     except ValidationError as err:
         raise ScenarioError(format_validation_error(err, data, where)) from None
     except ValueError as err:  # raised by a helper outside pydantic's wrapping
         raise ScenarioError(f"{where}: {err}") from None
+
+
+#: The keys that take true/false; pydantic's lax mode would read `latitude = true` as 1.0.
+_BOOLEAN_KEYS = {"repower"}
+
+
+def _reject_booleans(node, data, where, path=()):
+    """Raise ScenarioError for a TOML true/false anywhere but under a yes/no key."""
+    if isinstance(node, dict):
+        items = node.items()
+    else:
+        items = enumerate(node) if isinstance(node, list) else ()
+    for key, value in items:
+        here = (*path, key)
+        if isinstance(value, bool) and key not in _BOOLEAN_KEYS:
+            raise ScenarioError(f"{where} {_location(here, data)} = {str(value).lower()}: give a "
+                                f"number or text; only {', '.join(sorted(_BOOLEAN_KEYS))} take "
+                                "true/false")
+        _reject_booleans(value, data, where, here)
 
 
 _YEAR_TABLES = {"buildout_share", "additions_mw", "additions_wan_kw", "emission_factor_t_per_mwh",
@@ -595,7 +642,10 @@ _SUFFIX_HINTS = {
 def format_validation_error(err, data, where):
     """Turn a pydantic ValidationError into one line: file, table, key, value, what is allowed."""
     errors = err.errors(include_url=False)
-    first = errors[0]
+    # A misspelt required key fails twice: unknown key and required key missing. Name the
+    # typo (with its "did you mean"), which is what the user has to change.
+    unknown = [e for e in errors if e["type"] == "extra_forbidden"]
+    first = unknown[0] if unknown else errors[0]
     loc = _location(first["loc"], data)
     value = first.get("input")
     kind = first["type"]
@@ -643,10 +693,10 @@ def _location(loc, data):
             parts[-1] = f"{parts[-1]}.{name}" if name else f"{parts[-1]}[{item}]"
             node = entry
         elif isinstance(node, dict) and item in node:
-            parts.append(str(item))
+            parts.append(_key_text(item))
             node = node[item]
         elif isinstance(node, dict) or node is None:
-            parts.append(str(item))  # a missing key, or an extra one
+            parts.append(_key_text(item))  # a missing key, or an extra one
             node = None
         # other items are pydantic's internal union/validator labels: skip them
     if not parts:
@@ -659,6 +709,12 @@ def _location(loc, data):
     if len(parts) == 1:
         return parts[0]
     return f"[{'.'.join(parts[:-1])}] {parts[-1]}"
+
+
+def _key_text(key):
+    # A quoted TOML key may hold a line break; the message must stay one line.
+    text = str(key)
+    return text if text.isprintable() else repr(text)
 
 
 _TABLE_MODELS = {"site": Site, "weather": WeatherSource, "pv": PVFleet, "wind": WindFleet,
@@ -690,10 +746,7 @@ def to_toml(scenario):
     """
     import tomli_w
 
-    data = scenario.to_dict()
-    source = scenario.weather.source
-    if not source.startswith(BUILTIN_WEATHER_PREFIX):
-        data["weather"]["source"] = str(scenario.resolve_path(source).resolve())
+    data = scenario._resolved_dict()
     header = (f"# Resolved scenario written by energysim (schema {SCHEMA_VERSION}); "
               f"sha256 {scenario.digest()}\n")
     return header + tomli_w.dumps(_string_keys(data))

@@ -19,12 +19,16 @@ import pandas as pd
 
 from energysim import carbon, fleet, kernels, units
 from energysim import weather as weather_mod
-from energysim.errors import ScenarioError
+from energysim.errors import ScenarioError, WeatherDataError
 from energysim.results import Result
 from energysim.scenario import to_toml
 from energysim.timeutils import typical_year_rows, year_hour_weights
 
 logger = logging.getLogger(__name__)
+
+#: Largest longitude difference between a site and its weather: 15 deg is one hour of solar
+#: time, beyond which the data's daylight falls on the wrong hours of the site. [deg]
+MAX_WEATHER_LONGITUDE_OFFSET_DEG = 15.0
 
 _PACKAGES = ("energysim", "pvlib", "windpowerlib", "numpy", "pandas", "numba", "pyarrow",
              "pydantic")
@@ -77,6 +81,12 @@ def profile_for(fleet_cfg, site, weather, weather_meta, cache=None):
     if key in _PROFILE_MEMO:
         return _PROFILE_MEMO[key]
     profile = cache.get(key) if cache is not None else None
+    if profile is not None and (profile.shape != (len(weather),)
+                                or not np.isfinite(profile).all()):
+        # A damaged or foreign file under the right name: never use it.
+        logger.warning("cached profile %s has shape %s or non-finite values: recomputed",
+                       key[:12], profile.shape)
+        profile = None
     if profile is None:
         profile = compute_profile(fleet_cfg, site, weather)
         if cache is not None:
@@ -186,6 +196,19 @@ def load_scenario_weather(scenario):
         raise ScenarioError(
             f"{scenario.weather.source}: weather latitude {lat:g} is in the other hemisphere "
             f"from [site] latitude = {scenario.site.latitude:g}: use weather for the site")
+    lon = meta.get("longitude")
+    if lon is not None:
+        offset = (scenario.site.longitude - lon + 180.0) % 360.0 - 180.0
+        if abs(offset) > MAX_WEATHER_LONGITUDE_OFFSET_DEG:
+            raise ScenarioError(
+                f"{scenario.weather.source}: weather longitude {lon:g} is {abs(offset) / 15:.1f} h "
+                f"of solar time from [site] longitude = {scenario.site.longitude:g}: use weather "
+                f"within {MAX_WEATHER_LONGITUDE_OFFSET_DEG:g} deg of the site")
+    if len(data) != weather_mod.HOURS_TYPICAL_YEAR:
+        raise WeatherDataError(
+            f"{scenario.weather.source}: {len(data)} hourly rows: every simulated year is built "
+            f"from one {weather_mod.HOURS_TYPICAL_YEAR}-hour year: give a full year of hourly "
+            "data (a typical-year file, or declare typical_year = true for a calendar year)")
     return data, meta
 
 

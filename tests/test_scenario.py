@@ -120,3 +120,10 @@ def test_missing_and_directory_paths(tmp_path):
     bad.write_bytes("name = 'caf\xe9'".encode("latin-1"))
     with pytest.raises(ScenarioError, match="UTF-8"):
         load_scenario(bad)
+
+
+def test_builtin_weather_names_match_the_weather_package():
+    from energysim import weather
+    from energysim.scenario import BUILTIN_WEATHER
+
+    assert BUILTIN_WEATHER == (weather.BUILTIN_SHAOGUAN,)

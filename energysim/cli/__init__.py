@@ -16,12 +16,18 @@ from pathlib import Path
 
 import click
 
-from energysim.cli.common import debug_option, fail_on_user_error, out_options, verbosity_options
+from energysim.cli.common import (
+    OneLineErrorGroup,
+    debug_option,
+    fail_on_user_error,
+    out_options,
+    verbosity_options,
+)
 
 __all__ = ["main"]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=OneLineErrorGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="energysim")
 def main():
     """energysim: hourly PV and wind potential, build-out and avoided CO2 (Shaoguan default).

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import sys
 import traceback
 
 import click
@@ -19,6 +20,32 @@ from energysim.errors import EnergysimError, OutputError
 EXIT_USER_ERROR = 2
 #: Exit status of an output that cannot be written (permissions, full disk).
 EXIT_OUTPUT_ERROR = 1
+
+
+class OneLineErrorGroup(click.Group):
+    """The main group: a bad flag, a missing argument or an unknown command is one line.
+
+    click's standalone mode prints usage errors as ``Usage: ...``, ``Try ... for help.``, a
+    blank line and ``Error: ...``; energysim promises one ``error: ...`` line and exit 2
+    for every user error. Everything else behaves as in standalone mode.
+    """
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.UsageError as err:
+            where = err.ctx.command_path if err.ctx is not None else (prog_name or "energysim")
+            click.echo(f"error: {where}: {err.format_message()} (see {where} --help)", err=True)
+            sys.exit(err.exit_code)
+        except click.ClickException as err:
+            err.show()
+            sys.exit(err.exit_code)
+        except click.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(1)
+        sys.exit(rv if isinstance(rv, int) else 0)
 
 
 def out_options(func):

@@ -59,7 +59,13 @@ def run_many(paths, out, *, overwrite, cn_units, hourly_years, jobs, plots, cach
     # Validate every file first, so a typo in the third file fails before any run.
     names = {}
     for path in paths:
-        name = load_scenario(resolve_scenario_path(path)).name
+        scenario = load_scenario(resolve_scenario_path(path))
+        first, last = scenario.years
+        for year in hourly_years:
+            if not first <= year <= last:
+                raise ScenarioError(f"--hourly-year {year}: {path} simulates {first}..{last}: "
+                                    "give years in that range")
+        name = scenario.name
         if name in names:
             raise ScenarioError(f"{path}: name = {name!r} is also the name of {names[name]}: "
                                 "each scenario writes OUT/<name>/, so names must differ")

@@ -231,7 +231,10 @@ def load_sweep(path):
     if not path.is_file():
         raise ScenarioError(f"{where}: no such sweep file" if not path.exists()
                             else f"{where}: not a file: give a sweep .toml file")
-    raw = path.read_bytes()
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        raise ScenarioError(f"{where}: cannot read: {err.strerror or err}") from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -604,6 +607,10 @@ def _parse_parameter(path, spec, kind, base, base_dict, where):
     if spec_kind in ("values", "range", "choice"):
         if not levels:
             raise ScenarioError(f"{head} = []: give at least one value")
+        for value in levels:
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ScenarioError(f"{head} = {_short(levels)}: {value} is not a finite number: "
+                                    "give finite values")
         tabular = any(isinstance(v, (dict, list)) for v in levels)
         if labels is None:
             labels = [(f"v{i}" if isinstance(v, (dict, list)) else _format_value(v))

@@ -226,7 +226,15 @@ def read_epw(path, *, nominal_year=NOMINAL_YEAR):
     df = df.rename(columns={"atmospheric_pressure": "pressure"})
     for col, sentinel in _EPW_MISSING.items():
         col = "pressure" if col == "atmospheric_pressure" else col
-        df[col] = df[col].astype(float).where(df[col].astype(float) < sentinel)
+        values = pd.to_numeric(df[col], errors="coerce").astype(float)
+        bad = np.flatnonzero(values.isna().to_numpy() & df[col].notna().to_numpy())
+        if bad.size:
+            row = int(bad[0])
+            raise WeatherDataError(
+                f"{path}: line {_EPW_HEADER_LINES + 1 + row} {col} = {df[col].iloc[row]!r}: "
+                f"EPW data fields are numbers ({bad.size} line(s) with text in {col})"
+            )
+        df[col] = values.where(values < sentinel)
     years = pd.Series(df["year"].to_numpy()).groupby(df["month"].to_numpy()).first()
     tag = " ".join(str(m.get(k, "")) for k in ("data_type", "city")).upper()
     comments = " ".join(lines[5:7]).upper()
