@@ -62,8 +62,8 @@ def profile_year_sums(profiles, hour_weights, ef_shape, out_energy, out_shaped):
 
 
 @njit(cache=True, parallel=True, fastmath=True)
-def curtailment_kernel(profiles, peak_pu, capacity_mw, export_limit_mw, hour_weights,
-                       ef_shape, out_curtailed_mwh, out_curtailed_shaped_mwh):
+def curtailment_kernel(profiles, peak_pu, neg_hour_max_pu, capacity_mw, export_limit_mw,
+                       hour_weights, ef_shape, out_curtailed_mwh, out_curtailed_shaped_mwh):
     """Energy removed by an hourly export limit, per scenario, year and fleet.
 
     Scenarios run in parallel (``prange``); within one scenario-year the hours are swept in
@@ -72,21 +72,31 @@ def curtailment_kernel(profiles, peak_pu, capacity_mw, export_limit_mw, hour_wei
     only lets it reorder these sums: results stay deterministic for a given build and do
     not depend on the number of threads, since a scenario never spans threads.
 
+    The hours come ordered by their largest per-unit output over the fleets,
+    ``m[h] = max_f profiles[f, h]``, highest first. An hour's total power is at most
+    ``m[h] * sum_f c[f]``, so an hour with ``m[h] <= L / sum_f c[f]`` cannot exceed the limit
+    ``L`` and loses nothing: only a leading run of hours (found by bisection) is swept.
+    This is exact, not an approximation; every hour that can bind is still decided hour
+    by hour.
+
     Parameters
     ----------
     profiles : ndarray, shape (n_fleets, n_hours)
-        Per-unit output of each fleet. [MW/MW]
+        Per-unit output of each fleet, hours ordered by non-increasing
+        ``profiles.max(axis=0)``. [MW/MW]
     peak_pu : ndarray, shape (n_fleets,)
         ``profiles.max(axis=1)``; lets a year whose capacity cannot reach the limit skip
         the hourly pass (exact, not an approximation). [MW/MW]
+    neg_hour_max_pu : ndarray, shape (n_hours,)
+        ``-profiles.max(axis=0)``, non-decreasing (the order of the hours). [MW/MW]
     capacity_mw : ndarray, shape (n_scenarios, n_years, n_fleets)
         Effective capacity: nameplate in operation x degradation x availability. [MW]
     export_limit_mw : ndarray, shape (n_scenarios, n_years)
         Hourly cap on the summed power of all fleets; ``inf`` for none. [MW]
     hour_weights : ndarray, shape (n_years, n_hours)
-        Occurrences of each typical-year hour in each simulated year. [1]
+        Occurrences of each typical-year hour in each simulated year (same hour order). [1]
     ef_shape : ndarray, shape (n_hours,)
-        Hourly multiplier of the annual emission factor. [1]
+        Hourly multiplier of the annual emission factor (same hour order). [1]
     out_curtailed_mwh : ndarray, shape (n_scenarios, n_years, n_fleets)
         Receives the curtailed energy. [MWh]
     out_curtailed_shaped_mwh : ndarray, shape (n_scenarios, n_years, n_fleets)
@@ -100,27 +110,31 @@ def curtailment_kernel(profiles, peak_pu, capacity_mw, export_limit_mw, hour_wei
         for y in range(n_years):
             limit = export_limit_mw[s, y]
             bound = 0.0
+            capacity_sum = 0.0
             for f in range(n_fleets):
                 out_curtailed_mwh[s, y, f] = 0.0
                 out_curtailed_shaped_mwh[s, y, f] = 0.0
                 bound += capacity_mw[s, y, f] * peak_pu[f]
+                capacity_sum += capacity_mw[s, y, f]
             if bound <= limit or n_fleets == 0:
                 continue
+            # Hours [k, n_hours) have m[h] * capacity_sum <= limit: they cannot bind.
+            k = np.searchsorted(neg_hour_max_pu, -limit / capacity_sum, side="left")
             c = capacity_mw[s, y, 0]
-            for h in range(n_hours):
+            for h in range(k):
                 share[h] = c * profiles[0, h]
             for f in range(1, n_fleets):
                 c = capacity_mw[s, y, f]
-                for h in range(n_hours):
+                for h in range(k):
                     share[h] += c * profiles[f, h]
-            for h in range(n_hours):
+            for h in range(k):
                 # Pro-rata: every fleet loses the same share (total - limit) / total.
                 total = share[h]
                 share[h] = max(total - limit, 0.0) / max(total, 1e-300) * hour_weights[y, h]
             for f in range(n_fleets):
                 cut = 0.0
                 cut_shaped = 0.0
-                for h in range(n_hours):
+                for h in range(k):
                     x = profiles[f, h] * share[h]
                     cut += x
                     cut_shaped += x * ef_shape[h]
@@ -217,8 +231,13 @@ def annual_energy(profiles, capacity_mw, export_limit_mw, ef_t_per_mwh, hour_wei
     curtailed = np.empty((n_scen, n_years, n_fleets))
     curtailed_shaped = np.empty((n_scen, n_years, n_fleets))
     peak_pu = np.ascontiguousarray(profiles.max(axis=1)) if n_hours else np.zeros(n_fleets)
-    curtailment_kernel(profiles, peak_pu, capacity_mw, export_limit_mw, hour_weights,
-                       ef_shape, curtailed, curtailed_shaped)
+    # Hours ordered by their largest per-unit output, highest first (see curtailment_kernel).
+    hour_max = profiles.max(axis=0) if n_fleets else np.zeros(n_hours)
+    order = np.argsort(-hour_max, kind="stable")
+    curtailment_kernel(np.ascontiguousarray(profiles[:, order]), peak_pu,
+                       np.ascontiguousarray(-hour_max[order]), capacity_mw, export_limit_mw,
+                       np.ascontiguousarray(hour_weights[:, order]),
+                       np.ascontiguousarray(ef_shape[order]), curtailed, curtailed_shaped)
     generation = capacity_mw * energy_per_mw[None, :, :]
     shaped_delivered = capacity_mw * shaped_per_mw[None, :, :] - curtailed_shaped
     return {
