@@ -36,14 +36,25 @@ def default_cache_dir():
     return Path(platformdirs.user_cache_dir("energysim", appauthor=False)) / "profiles"
 
 
-def _library_versions():
+def _library_versions(packages=("pvlib", "windpowerlib")):
     parts = []
-    for package in ("pvlib", "windpowerlib"):
+    for package in packages:
         try:
             parts.append(f"{package}={importlib_metadata.version(package)}")
         except importlib_metadata.PackageNotFoundError:
             parts.append(f"{package}=none")
     return ";".join(parts)
+
+
+def _physics_source_digest():
+    # The physics code itself: a change that forgot to bump PHYSICS_VERSION must not be
+    # served stale profiles (regress caught one at 5e-5). Reading ~40 kB costs < 1 ms.
+    folder = Path(__file__).resolve().parent / "physics"
+    digest = hashlib.sha256()
+    for path in sorted(folder.glob("*.py")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 class ProfileCache:
@@ -70,7 +81,8 @@ class ProfileCache:
     def __init__(self, folder=None, max_bytes=DEFAULT_MAX_BYTES):
         self.folder = Path(folder) if folder is not None else default_cache_dir()
         self.max_bytes = int(max_bytes)
-        self._salt = hashlib.sha256(_library_versions().encode()).hexdigest()[:12]
+        self._salt = hashlib.sha256(
+            (_library_versions() + _physics_source_digest()).encode()).hexdigest()[:12]
 
     def _path(self, key):
         return self.folder / f"{key}-{self._salt}.npy"
@@ -116,3 +128,70 @@ class ProfileCache:
             path.unlink(missing_ok=True)
             removed += 1
         return removed
+
+
+class WeatherCache:
+    """Generated (``builtin:``) weather years as ``.npz`` + ``.json`` files in one folder.
+
+    The key (:func:`builtin_weather_key`) hashes the source, the seed, the generator's
+    version, the committed normals and the versions of the libraries the generator calls,
+    so a stale year is never read. Files are written under temporary names and renamed.
+
+    Parameters
+    ----------
+    folder : str or Path, optional
+        Default: ``weather/`` in :func:`default_cache_dir`.
+    """
+
+    def __init__(self, folder=None):
+        self.folder = Path(folder) if folder is not None else default_cache_dir() / "weather"
+
+    def key(self, source, seed):
+        """Key of the generated year ``source`` with ``seed``. [hex str]"""
+        from energysim import weather
+
+        return builtin_weather_key(source, seed, weather.SHAOGUAN_NORMALS_PATH,
+                                   weather.GENERATOR_VERSION)
+
+    def get(self, key):
+        """The cached ``(data, meta)`` for ``key``, or None."""
+        import json
+
+        import pandas as pd
+
+        try:
+            with np.load(self.folder / f"{key}.npz", allow_pickle=False) as npz:
+                values, index_ns, columns = npz["values"], npz["index_ns"], npz["columns"]
+            meta = json.loads((self.folder / f"{key}.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError, KeyError):
+            return None  # absent, unreadable or truncated: regenerate
+        index = pd.DatetimeIndex(index_ns.astype("datetime64[ns]"), name="time").tz_localize("UTC")
+        return pd.DataFrame(values, index=index, columns=[str(c) for c in columns]), meta
+
+    def put(self, key, data, meta):
+        """Store a generated year; a cache that cannot be written is skipped."""
+        import json
+
+        index_ns = data.index.tz_convert("UTC").tz_localize(None).to_numpy("datetime64[ns]")
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=self.folder, suffix=".partial")
+            with os.fdopen(handle, "wb") as stream:
+                np.savez(stream, values=data.to_numpy(dtype=np.float64),
+                         index_ns=index_ns.astype(np.int64),
+                         columns=np.array([str(c) for c in data.columns]))
+            os.replace(temporary, self.folder / f"{key}.npz")
+            handle, temporary = tempfile.mkstemp(dir=self.folder, suffix=".partial")
+            with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                json.dump(meta, stream, default=str)
+            os.replace(temporary, self.folder / f"{key}.json")
+        except OSError as err:
+            logger.warning("weather cache %s not written: %s", self.folder, err)
+
+
+def builtin_weather_key(source, seed, normals_path, generator_version):
+    """Key of a generated weather year. [hex str]"""
+    parts = [source, str(int(seed)), str(generator_version),
+             hashlib.sha256(Path(normals_path).read_bytes()).hexdigest(),
+             _library_versions(("numpy", "scipy", "pandas", "pvlib"))]
+    return hashlib.sha256(";".join(parts).encode()).hexdigest()

@@ -129,8 +129,19 @@ def compute_profile(fleet_cfg, site, weather):
 
 # --------------------------------------------------------------------------- annual inputs
 
+#: Fields of a fleet that shape its capacity path, apart from the capacity itself.
+_PATH_FIELDS = frozenset({"buildout_share", "buildout", "lifetime_years", "repower",
+                          "degradation", "availability_pct"})
+_UNIT_PATHS: dict = {}
+_UNIT_PATHS_MAX = 4096
+
+
 def capacity_paths(fleet_cfg, years):
     """Installed and effective capacity of one fleet in each simulated year.
+
+    Both are linear in ``capacity_mw`` (share x capacity -> additions -> vintages), so the
+    path of one MW is computed once per build-out description and year span and scaled:
+    a sweep over capacities costs one multiplication per point and fleet.
 
     Returns
     -------
@@ -138,6 +149,24 @@ def capacity_paths(fleet_cfg, years):
         [MW]
     """
     years = np.asarray(years)
+    capacity = fleet_cfg.capacity_mw
+    if fleet_cfg.additions_mw is not None or not capacity:
+        return _capacity_paths(fleet_cfg, years, capacity)
+    key = (fleet_cfg.technology, fleet_cfg.model_dump_json(include=_PATH_FIELDS),
+           int(years[0]), int(years[-1]))
+    unit = _UNIT_PATHS.get(key)
+    if unit is None:
+        try:
+            unit = _capacity_paths(fleet_cfg, years, 1.0)
+        except ScenarioError:
+            return _capacity_paths(fleet_cfg, years, capacity)  # the message in real MW
+        if len(_UNIT_PATHS) >= _UNIT_PATHS_MAX:
+            _UNIT_PATHS.clear()
+        _UNIT_PATHS[key] = unit
+    return unit[0] * capacity, unit[1] * capacity
+
+
+def _capacity_paths(fleet_cfg, years, capacity):
     where = f"[{fleet_cfg.technology}.{fleet_cfg.name}]"
     if fleet_cfg.additions_mw is not None:
         # The scenario checked the years lie in range and the additions are >= 0.
@@ -145,7 +174,6 @@ def capacity_paths(fleet_cfg, years):
         for year, mw in fleet_cfg.additions_mw.items():
             additions[year - years[0]] += mw
     else:
-        capacity = fleet_cfg.capacity_mw
         if fleet_cfg.buildout_share is not None:
             share = fleet.interpolate_points(fleet_cfg.buildout_share, years)
             # Before the first point nothing is built yet: held only *after* the last point.
@@ -187,10 +215,25 @@ def emission_factor_path(grid, years):
 
 # --------------------------------------------------------------------------- run
 
-def load_scenario_weather(scenario):
-    """Load the weather a scenario names, checked against its site. [(DataFrame, dict)]"""
-    data, meta = weather_mod.load_weather(scenario.weather.source, base_dir=scenario.base_dir,
-                                          seed=scenario.weather.seed)
+def load_scenario_weather(scenario, weather_cache=None):
+    """Load the weather a scenario names, checked against its site. [(DataFrame, dict)]
+
+    ``weather_cache`` (``energysim.cache.WeatherCache``: ``key(source, seed)``, ``get(key)``,
+    ``put(key, data, meta)``) keeps generated ``builtin:`` years on disk, so a later run
+    neither imports pvlib and scipy nor regenerates the year.
+    """
+    source = scenario.weather.source
+    key = hit = None
+    if weather_cache is not None and source.startswith(weather_mod.BUILTIN_SHAOGUAN):
+        key = weather_cache.key(source, scenario.weather.seed)
+        hit = weather_cache.get(key)
+    if hit is not None:
+        data, meta = hit
+    else:
+        data, meta = weather_mod.load_weather(source, base_dir=scenario.base_dir,
+                                              seed=scenario.weather.seed)
+        if key is not None:
+            weather_cache.put(key, data, meta)
     lat = meta.get("latitude")
     if lat is not None and np.sign(lat) != np.sign(scenario.site.latitude) and abs(lat) > 1:
         raise ScenarioError(

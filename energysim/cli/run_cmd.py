@@ -46,7 +46,12 @@ def run_one(path, out, overwrite, cn_units, hourly_years, plots, cache):
         from energysim.errors import OutputExistsError
 
         raise OutputExistsError(f"{target}: result exists: pass --overwrite to replace it")
-    result = run_scenario(scenario, profile_cache=ProfileCache() if cache else None)
+    from energysim.cache import WeatherCache
+    from energysim.simulate import load_scenario_weather
+
+    weather, meta = load_scenario_weather(scenario, WeatherCache() if cache else None)
+    result = run_scenario(scenario, weather, meta,
+                          profile_cache=ProfileCache() if cache else None)
     folder = write_result(result, out, overwrite=overwrite, cn_units=cn_units,
                           figures=save_figures if plots else None)
     return folder, result.summary

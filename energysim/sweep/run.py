@@ -166,7 +166,11 @@ def run_sweep(spec, out_dir, *, workers=1, scheduler=None, dask_local=None, chun
     builder = PointBuilder(spec)
     check = validate_points(spec, points, builder)
     t_validate = time.perf_counter()
-    weather, meta = load_scenario_weather(spec.base)
+    from energysim.cache import WeatherCache
+
+    weather_cache = (WeatherCache(Path(profile_cache.folder) / "weather")
+                     if getattr(profile_cache, "folder", None) is not None else None)
+    weather, meta = load_scenario_weather(spec.base, weather_cache)
     t_weather = time.perf_counter()
     manifest = manifest_for(spec, points, chunk_size, full_annual, meta.get("sha256"))
     todo = open_store(folder, manifest, resume=resume, overwrite=overwrite,
