@@ -86,6 +86,7 @@ def validate(scenarios, debug):
 def _register_optional_groups():
     # Sub-command groups that live in their own modules.
     from energysim.cli.compare_cmd import compare, report
+    from energysim.cli.regress_cmd import regress
     from energysim.cli.sweep_cmd import sweep
     from energysim.cli.weather_cmd import weather
 
@@ -93,6 +94,7 @@ def _register_optional_groups():
     main.add_command(compare)
     main.add_command(report)
     main.add_command(sweep)
+    main.add_command(regress)
 
 
 _register_optional_groups()

@@ -1,0 +1,28 @@
+"""energysim benchmarks: ``python -m benchmarks [--quick] [--only NAME ...]``.
+
+Four targets (issue 6), one module each; every figure is printed next to a reference timed
+in the same run (absolute times on a shared machine drift, ratios hold) and its target,
+with MET / NOT MET:
+
+``kernel``
+    1. 10,000 scenarios x 40 years x 8,760 h x 2 fleets through the curtailment kernels
+       with a binding hourly export limit and an hourly emission-factor shape: time after
+       JIT warm-up (<= 5 s) and peak memory (<= 1 GB), against plain numpy and a streaming
+       multiply-add over the same number of values (cache-resident and DRAM).
+``end_to_end``
+    2. A 10,000-point sweep from a sweep file (weather, physics of the distinct
+       configurations, chunks and their files included) against the naive loop that reruns
+       pvlib's and windpowerlib's ModelChain for every scenario-year (>= 10,000x).
+``cli``
+    3. ``energysim run scenarios/shaoguan-potential.toml`` a second time (<= 3 s) and
+       ``energysim --help`` (<= 0.5 s), with a phase breakdown and ``-X importtime``.
+``growth``
+    4. Kernel time and memory at 100, 1,000 and 10,000 scenarios, and chunks of scenarios
+       on a Dask ``LocalCluster`` of 1 and 2 workers.
+
+``--quick`` runs tiny sizes only: it checks that the benchmarks still run, never that they
+are fast (targets are then reported as "not judged"). Nothing here is imported by the
+package or by the unit tests except through ``python -m benchmarks --quick``.
+"""
+
+MODULES = ("kernel", "end_to_end", "cli", "growth")

@@ -1,0 +1,174 @@
+"""Target 3: one scenario from the command line (second run) and ``energysim --help``.
+
+* ``energysim run SCENARIO -o TMP --overwrite`` three times in a row with a private,
+  initially empty profile cache (``ENERGYSIM_CACHE_DIR``): run 1 computes the physics,
+  runs 2 and 3 find the profiles on disk and the kernels in numba's cache. Judged: run 2.
+  Reference: the interpreter alone (``python -c pass``) and run 1, in the same run.
+* ``energysim --help``: best of several, against ``python -c pass``; ``python -X
+  importtime -c "import energysim.cli"`` lists what the import spends its time on.
+* A phase breakdown of a second run, in a fresh process, with the same calls ``run``
+  makes (imports, scenario, weather, cached profiles, kernels, tables, files, figures), so
+  what limits the wall time is visible.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks._common import REPO, fmt_s, fmt_x, in_child
+
+FULL = {"scenario": "scenarios/shaoguan-potential.toml", "runs": 3, "help_runs": 5}
+QUICK = {"scenario": "benchmarks/scenarios/bench-pv-3yr.toml", "runs": 2, "help_runs": 2}
+TARGET_RUN_S = 3.0
+TARGET_HELP_S = 0.5
+
+
+def _energysim():
+    script = Path(sys.executable).with_name("energysim")
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-c", "from energysim.cli import main; main()"]
+
+
+def _wall(cmd, env):
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+    return wall, proc
+
+
+def importtime(env, top=6):
+    """``-X importtime`` of ``import energysim.cli``: its cumulative time and biggest parts.
+
+    Returns
+    -------
+    total_s : float
+        Cumulative time of ``energysim.cli`` (the interpreter's own ``site`` start-up, which
+        ``python -c pass`` also pays, is not in it).
+    parts : list of (float, str)
+        The largest imports one or two levels below it, by cumulative time. [s]
+    """
+    _, proc = _wall([sys.executable, "-X", "importtime", "-c", "import energysim.cli"], env)
+    rows = []
+    for line in proc.stderr.splitlines():
+        if not line.startswith("import time:") or line.count("|") != 2:
+            continue
+        _, cumulative, name = line[len("import time:"):].split("|")
+        try:
+            rows.append((int(cumulative) / 1e6, len(name) - len(name.lstrip()), name.strip()))
+        except ValueError:
+            continue  # the header line
+    names = [r[2] for r in rows]
+    if "energysim.cli" not in names:
+        return float("nan"), []
+    first = names.index("site") + 1 if "site" in names else 0
+    cli = names.index("energysim.cli")
+    total, indent, _ = rows[cli]
+    inside = [r for r in rows[first:cli] if indent < r[1] <= indent + 4]
+    parts = sorted(((s, n) for s, _, n in inside), reverse=True)[:top]
+    return total, parts
+
+
+def phases(scenario, cache_dir, out_dir):
+    """Wall time of each step of a second ``energysim run`` (fresh process). [dict]"""
+    os.environ["ENERGYSIM_CACHE_DIR"] = cache_dir
+    steps = []
+    t_prev = time.perf_counter()
+
+    def mark(name):
+        nonlocal t_prev
+        now = time.perf_counter()
+        steps.append((name, now - t_prev))
+        t_prev = now
+
+    import energysim.cli  # noqa: F401
+
+    mark("import energysim.cli (click)")
+    from energysim.scenario import load_scenario
+
+    mark("import scenario (pydantic)")
+    sc = load_scenario(REPO / scenario)
+    mark("load + validate scenario (windpowerlib turbine check)")
+    from energysim.cache import ProfileCache
+    from energysim.results import write_result
+    from energysim.simulate import load_scenario_weather, profile_for, run_scenario, simulate_batch
+
+    mark("import simulate (numba, pandas)")
+    from energysim import cache as cache_module
+
+    weather_cache = getattr(cache_module, "WeatherCache", None)  # once `run` has one
+    if weather_cache is not None:
+        weather, meta = load_scenario_weather(sc, weather_cache())
+        mark("weather (on-disk cache of the builtin year)")
+    else:
+        weather, meta = load_scenario_weather(sc)
+        mark("weather (builtin year, generated again)")
+    cache = ProfileCache()
+    for fleet in sc.fleets:
+        profile_for(fleet, sc.site, weather, meta, cache)
+    mark("profiles (from the on-disk cache)")
+    simulate_batch([sc], weather, meta, cache)
+    mark("annual kernels (first call: numba cache load)")
+    result = run_scenario(sc, weather, meta, cache)
+    mark("tables, summary, hourly year")
+    folder = write_result(result, out_dir, overwrite=True)
+    mark("write CSV / Parquet / JSON")
+    import matplotlib.pyplot  # noqa: F401 - what save_figures imports first
+
+    from energysim.plotting import save_figures
+
+    mark("import matplotlib.pyplot")
+    save_figures(result, folder)
+    mark("draw + save 3 PNG figures")
+    return {"steps": steps}
+
+
+def run(report, quick):
+    """Target 3."""
+    sizes = QUICK if quick else FULL
+    report.section("3. command line: second `energysim run`, and `energysim --help`")
+    tmp = Path(tempfile.mkdtemp(prefix="energysim-bench-cli-"))
+    try:
+        env = {**os.environ, "ENERGYSIM_CACHE_DIR": str(tmp / "cache")}
+        py = min(_wall([sys.executable, "-c", "pass"], env)[0] for _ in range(sizes["help_runs"]))
+        helps = [_wall([*_energysim(), "--help"], env)[0] for _ in range(sizes["help_runs"])]
+        total_import, ranked = importtime(env)
+        cmd = [*_energysim(), "run", sizes["scenario"], "-o", str(tmp / "out"), "--overwrite"]
+        runs = [_wall(cmd, env)[0] for _ in range(sizes["runs"])]
+        breakdown = in_child("cli:phases", scenario=sizes["scenario"],
+                             cache_dir=str(tmp / "cache"), out_dir=str(tmp / "phases"))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    report.figures["cli"] = {"python_s": py, "help_s": helps, "runs_s": runs,
+                             "import_total_s": total_import, "import_ranked": ranked,
+                             "phases": breakdown["steps"]}
+    second = runs[1]
+    report.row("python -c pass (reference)", fmt_s(py))
+    report.row("energysim run, run 1 (cold cache)", fmt_s(runs[0]),
+               f"{sizes['scenario']}; computes the physics")
+    for i, wall in enumerate(runs[1:], start=2):
+        report.row(f"energysim run, run {i}", fmt_s(wall),
+                   f"{fmt_x(wall / py)} the bare interpreter, {wall / runs[0]:.0%} of run 1",
+                   f"<= {TARGET_RUN_S:g} s" if i == 2 else "")
+    report.note("second run, step by step (fresh process, same calls as `run`):")
+    for name, seconds in breakdown["steps"]:
+        report.row(f"  {name}", fmt_s(seconds))
+    report.row("energysim --help (best)", fmt_s(min(helps)),
+               f"{fmt_x(min(helps) / py)} the bare interpreter; all: "
+               + ", ".join(fmt_s(h) for h in helps), f"<= {TARGET_HELP_S:g} s")
+    report.note(f"python -X importtime -c 'import energysim.cli': {fmt_s(total_import)} "
+                "cumulative; largest parts: " + ", ".join(f"{p} {fmt_s(s)}" for s, p in ranked))
+    report.judge("3a", "second `energysim run` of one scenario", f"{fmt_s(second)} wall "
+                 f"({fmt_x(second / py)} python -c pass)", f"<= {TARGET_RUN_S:g} s",
+                 second <= TARGET_RUN_S, "" if not quick else "")
+    report.judge("3b", "`energysim --help`", f"{fmt_s(min(helps))} wall "
+                 f"({fmt_x(min(helps) / py)} python -c pass)", f"<= {TARGET_HELP_S:g} s",
+                 min(helps) <= TARGET_HELP_S)

@@ -1,0 +1,23 @@
+"""`python -m benchmarks --quick` still runs and reports every target (never how fast)."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+TARGETS = ("1a", "1b", "2", "3a", "3b", "4a", "4b")
+
+
+@pytest.mark.slow
+def test_quick_benchmarks_run_and_print_every_target(repo_root, tmp_path):
+    env = {**os.environ, "ENERGYSIM_CACHE_DIR": str(tmp_path / "cache"), "TMPDIR": str(tmp_path)}
+    proc = subprocess.run([sys.executable, "-m", "benchmarks", "--quick"], cwd=repo_root,
+                          env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    lines = proc.stdout.splitlines()
+    for key in TARGETS:
+        hits = [line for line in lines if line.startswith(f"TARGET {key} ")]
+        assert hits, f"no TARGET {key} line in:\n{proc.stdout[-3000:]}"
+        assert all(": not judged" in line for line in hits)  # --quick never judges speed
+    assert "CRASHED" not in proc.stdout
