@@ -62,8 +62,9 @@ def profile_year_sums(profiles, hour_weights, ef_shape, out_energy, out_shaped):
 
 
 @njit(cache=True, parallel=True, fastmath=True)
-def curtailment_kernel(profiles, peak_pu, neg_hour_max_pu, capacity_mw, export_limit_mw,
-                       hour_weights, ef_shape, out_curtailed_mwh, out_curtailed_shaped_mwh):
+def curtailment_kernel(profiles, peak_pu, neg_hour_max_pu, hour_order, capacity_mw,
+                       export_limit_mw, hour_weights, ef_shape, out_curtailed_mwh,
+                       out_curtailed_shaped_mwh):
     """Energy removed by an hourly export limit, per scenario, year and fleet.
 
     Scenarios run in parallel (``prange``); within one scenario-year the hours are swept in
@@ -89,14 +90,20 @@ def curtailment_kernel(profiles, peak_pu, neg_hour_max_pu, capacity_mw, export_l
         the hourly pass (exact, not an approximation). [MW/MW]
     neg_hour_max_pu : ndarray, shape (n_hours,)
         ``-profiles.max(axis=0)``, non-decreasing (the order of the hours). [MW/MW]
+    hour_order : ndarray of int64, shape (n_hours,)
+        Typical-year hour of each sorted position: ``hour_weights`` stays in typical-year
+        order and is read through it, for the few hours that can bind (copying the
+        (n_years, n_hours) weights into sorted order on every call cost more than the
+        kernel in sweeps of many small groups).
     capacity_mw : ndarray, shape (n_scenarios, n_years, n_fleets)
         Effective capacity: nameplate in operation x degradation x availability. [MW]
     export_limit_mw : ndarray, shape (n_scenarios, n_years)
         Hourly cap on the summed power of all fleets; ``inf`` for none. [MW]
     hour_weights : ndarray, shape (n_years, n_hours)
-        Occurrences of each typical-year hour in each simulated year (same hour order). [1]
+        Occurrences of each typical-year hour in each simulated year, in typical-year
+        order. [1]
     ef_shape : ndarray, shape (n_hours,)
-        Hourly multiplier of the annual emission factor (same hour order). [1]
+        Hourly multiplier of the annual emission factor (sorted hour order). [1]
     out_curtailed_mwh : ndarray, shape (n_scenarios, n_years, n_fleets)
         Receives the curtailed energy. [MWh]
     out_curtailed_shaped_mwh : ndarray, shape (n_scenarios, n_years, n_fleets)
@@ -130,7 +137,8 @@ def curtailment_kernel(profiles, peak_pu, neg_hour_max_pu, capacity_mw, export_l
             for h in range(k):
                 # Pro-rata: every fleet loses the same share (total - limit) / total.
                 total = share[h]
-                share[h] = max(total - limit, 0.0) / max(total, 1e-300) * hour_weights[y, h]
+                share[h] = (max(total - limit, 0.0) / max(total, 1e-300)
+                            * hour_weights[y, hour_order[h]])
             for f in range(n_fleets):
                 cut = 0.0
                 cut_shaped = 0.0
@@ -235,8 +243,8 @@ def annual_energy(profiles, capacity_mw, export_limit_mw, ef_t_per_mwh, hour_wei
     hour_max = profiles.max(axis=0) if n_fleets else np.zeros(n_hours)
     order = np.argsort(-hour_max, kind="stable")
     curtailment_kernel(np.ascontiguousarray(profiles[:, order]), peak_pu,
-                       np.ascontiguousarray(-hour_max[order]), capacity_mw, export_limit_mw,
-                       np.ascontiguousarray(hour_weights[:, order]),
+                       np.ascontiguousarray(-hour_max[order]), order.astype(np.int64),
+                       capacity_mw, export_limit_mw, hour_weights,
                        np.ascontiguousarray(ef_shape[order]), curtailed, curtailed_shaped)
     generation = capacity_mw * energy_per_mw[None, :, :]
     shaped_delivered = capacity_mw * shaped_per_mw[None, :, :] - curtailed_shaped

@@ -584,6 +584,50 @@ def scenario_from_dict(data, where="<scenario>", base_dir=None):
         raise ScenarioError(f"{where}: {err}") from None
 
 
+def validate_table(key, value, where="<scenario>"):
+    """Validate one top-level table of a scenario on its own, e.g. one ``[[pv]]`` entry.
+
+    A sweep changes a few tables of a validated base scenario per point; validating just
+    those tables (then assembling the scenario from validated parts) costs a fraction of
+    :func:`scenario_from_dict`. Checks that need the whole scenario (unique names, years)
+    still run when the parts are put together.
+
+    Parameters
+    ----------
+    key : str
+        ``"pv"``, ``"wind"`` (one entry of the list), ``"site"``, ``"weather"``, ``"grid"``,
+        ``"targets"`` or ``"output"``.
+    value : dict
+        The table as parsed from TOML.
+    where : str
+        Names the source in the error message.
+
+    Returns
+    -------
+    pydantic.BaseModel
+        The validated table.
+
+    Raises
+    ------
+    ScenarioError
+        The table is invalid (the message is shorter than the whole-scenario one: callers
+        wanting the full location re-validate with :func:`scenario_from_dict`).
+    KeyError
+        ``key`` is not a table validated on its own.
+    """
+    model = _TABLE_MODELS[key] if key in STANDALONE_TABLES else None
+    if model is None:
+        raise KeyError(key)
+    _reject_booleans(value, value, where)
+    try:
+        return model.model_validate(_normalize_year_keys(value))
+    except (ValidationError, ValueError) as err:
+        raise ScenarioError(f"{where} [{key}]: {err}") from None
+
+
+#: Top-level tables :func:`validate_table` validates on their own.
+STANDALONE_TABLES = ("pv", "wind", "site", "weather", "grid", "targets", "output")
+
 #: The keys that take true/false; pydantic's lax mode would read `latitude = true` as 1.0.
 _BOOLEAN_KEYS = {"repower"}
 
@@ -595,12 +639,12 @@ def _reject_booleans(node, data, where, path=()):
     else:
         items = enumerate(node) if isinstance(node, list) else ()
     for key, value in items:
-        here = (*path, key)
         if isinstance(value, bool) and key not in _BOOLEAN_KEYS:
-            raise ScenarioError(f"{where} {_location(here, data)} = {str(value).lower()}: give a "
-                                f"number or text; only {', '.join(sorted(_BOOLEAN_KEYS))} take "
-                                "true/false")
-        _reject_booleans(value, data, where, here)
+            raise ScenarioError(f"{where} {_location((*path, key), data)} = {str(value).lower()}: "
+                                f"give a number or text; only {', '.join(sorted(_BOOLEAN_KEYS))} "
+                                "take true/false")
+        if isinstance(value, (dict, list)):  # recurse into tables only: sweeps call this a lot
+            _reject_booleans(value, data, where, (*path, key))
 
 
 _YEAR_TABLES = {"buildout_share", "additions_mw", "additions_wan_kw", "emission_factor_t_per_mwh",
@@ -611,7 +655,7 @@ _YEAR_TABLES = {"buildout_share", "additions_mw", "additions_wan_kw", "emission_
 def _normalize_year_keys(data):
     """TOML keys are strings: turn the year keys of year tables into ints (and say so if not)."""
     if isinstance(data, list):
-        return [_normalize_year_keys(v) for v in data]
+        return [_normalize_year_keys(v) if isinstance(v, (dict, list)) else v for v in data]
     if not isinstance(data, dict):
         return data
     out = {}
@@ -624,8 +668,10 @@ def _normalize_year_keys(data):
                 except (TypeError, ValueError):
                     points[year] = v  # pydantic then reports the key as not a year
             out[key] = points
-        else:
+        elif isinstance(value, (dict, list)):
             out[key] = _normalize_year_keys(value)
+        else:
+            out[key] = value
     return out
 
 

@@ -314,9 +314,15 @@ def simulate_batch(scenarios, weather, weather_meta, profile_cache=None):
     utc_offset_h = weather_meta.get("utc_offset_h", 0.0)
     local_hour = (np.arange(n_hours) + _first_local_hour(weather, utc_offset_h)) % 24
     groups = {}
+    fleet_keys = {}  # id(fleet) -> physics key; sweeps share fleet objects between points
     for i, scenario in enumerate(scenarios):
-        key = (scenario.years, tuple(json.dumps(f.physics_key(), sort_keys=True, default=str)
-                                     for f in scenario.fleets),
+        physics = []
+        for f in scenario.fleets:
+            text = fleet_keys.get(id(f))  # the scenarios keep f alive meanwhile
+            if text is None:
+                text = fleet_keys[id(f)] = json.dumps(f.physics_key(), sort_keys=True, default=str)
+            physics.append(text)
+        key = (scenario.years, tuple(physics),
                (scenario.site.latitude, scenario.site.longitude, scenario.site.altitude_m))
         groups.setdefault(key, []).append(i)
     results = [None] * len(scenarios)

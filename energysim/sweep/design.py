@@ -20,8 +20,12 @@ import numpy as np
 from pydantic import ValidationError
 
 from energysim.errors import ScenarioError
-from energysim.scenario import Scenario, scenario_from_dict
+from energysim.scenario import STANDALONE_TABLES, Scenario, scenario_from_dict, validate_table
 from energysim.sweep.spec import _format_number, _short
+
+#: Validated tables kept per swept table: an in-process run reuses those validated up front
+#: (10,000 points of continuous values; beyond that memory is bounded, not time).
+_MEMO_MAX = 10_000
 
 # --------------------------------------------------------------------------- points
 
@@ -189,11 +193,22 @@ class PointBuilder:
         """
         slots = {}
         codes = code_row.tolist()
+        data = None
         for unit in self._units:
             key = tuple([codes[j] for j in self._unit_params[unit]])
             hit = self._memo[unit].get(key)
             if hit is None:
-                return self._full(index, code_row, tag)
+                if unit[0] not in STANDALONE_TABLES:
+                    return self._full(index, code_row, tag)
+                # Validate just this table; an error is re-raised with the full message.
+                data = self.point_dict(code_row) if data is None else data
+                raw = data[unit[0]][unit[1]] if len(unit) == 2 else data[unit[0]]
+                try:
+                    hit = validate_table(unit[0], raw)
+                except ScenarioError:
+                    return self._full(index, code_row, tag)
+                if len(self._memo[unit]) < _MEMO_MAX:
+                    self._memo[unit][key] = hit
             slots[unit] = hit
         payload = dict(self._base_fields)
         lists = {}
@@ -220,7 +235,8 @@ class PointBuilder:
         for unit in self._units:
             key = tuple([codes[j] for j in self._unit_params[unit]])
             value = getattr(scenario, unit[0])
-            self._memo[unit][key] = value[unit[1]] if len(unit) == 2 else value
+            if len(self._memo[unit]) < _MEMO_MAX:
+                self._memo[unit][key] = value[unit[1]] if len(unit) == 2 else value
         return scenario
 
     def _culprits(self, code_row):
