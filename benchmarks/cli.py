@@ -121,11 +121,12 @@ def phases(scenario, cache_dir, out_dir):
     mark("tables, summary, hourly year")
     folder = write_result(result, out_dir, overwrite=True)
     mark("write CSV / Parquet / JSON")
-    import matplotlib.pyplot  # noqa: F401 - what save_figures imports first
+    import matplotlib.backends.backend_agg  # noqa: F401 - what save_figures imports first
+    import matplotlib.figure  # noqa: F401
 
     from energysim.plotting import save_figures
 
-    mark("import matplotlib.pyplot")
+    mark("import matplotlib (Figure, Agg canvas)")
     save_figures(result, folder)
     mark("draw + save 3 PNG figures")
     return {"steps": steps}
