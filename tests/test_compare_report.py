@@ -519,9 +519,8 @@ def test_chromium_renders_the_report(report_file, tmp_path):
 @pytest.fixture(scope="module")
 def real_dirs(tmp_path_factory, repo_root, cli):
     """`energysim run` on the Shaoguan scenario and on a faster, smaller-wind variant."""
-    import tomllib
-
     import tomli_w
+    import tomllib
 
     work = tmp_path_factory.mktemp("real")
     source = repo_root / "scenarios" / "shaoguan-potential.toml"

@@ -1,8 +1,6 @@
 """Tests of energysim.weather and the ``energysim weather`` commands."""
 
 import json
-import os
-import warnings
 from pathlib import Path
 
 import numpy as np

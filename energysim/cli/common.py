@@ -10,9 +10,9 @@ import functools
 import logging
 import sys
 import traceback
+from pathlib import Path
 
 import click
-from pathlib import Path
 
 from energysim.errors import EnergysimError, OutputError
 

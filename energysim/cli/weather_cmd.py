@@ -120,18 +120,15 @@ def generate(ctx, normals_path, latitude, longitude, altitude, utc_offset, seed,
     so `energysim weather info` and load_weather read it back as is.
     """
     import warnings
+    from pathlib import Path
 
-    from energysim.errors import EnergysimError, EnergysimWarning
+    from energysim.errors import EnergysimError, EnergysimWarning, OutputExistsError
     from energysim.weather import (
         SHAOGUAN_NORMALS_PATH,
         generate_typical_year,
         read_normals,
         to_weather_csv,
     )
-
-    from pathlib import Path
-
-    from energysim.errors import OutputExistsError
 
     try:
         if Path(output).exists() and not overwrite:  # refuse before spending time generating

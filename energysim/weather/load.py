@@ -15,6 +15,7 @@ from energysim.weather.frame import BUILTIN_SHAOGUAN, _read_bytes
 from energysim.weather.generator import builtin_shaoguan
 from energysim.weather.readers import read_csv_weather, read_epw, read_pvgis_tmy, read_tmy3
 
+
 def _sniff_csv(raw):
     head = raw[:4096].decode("utf-8", errors="replace")
     lines = head.splitlines()
