@@ -251,11 +251,16 @@ class PVFleet(_Fleet):
             raise ValueError("tilt_deg is for fixed arrays; a single-axis tracker sets its own tilt")
         return self
 
+    _PHYSICS_FIELDS = ("tracking", "tilt_deg", "azimuth_deg", "dc_ac_ratio", "gcr",
+                       "losses_pct", "max_angle_deg", "albedo")
+
     def physics_key(self):
         """Parameters that decide the per-unit profile (and nothing else). [dict]"""
-        return {"technology": "pv", **self.model_dump(include={
-            "tracking", "tilt_deg", "azimuth_deg", "dc_ac_ratio", "gcr", "losses_pct",
-            "max_angle_deg", "albedo"})}
+        return {"technology": "pv", **self.model_dump(include=set(self._PHYSICS_FIELDS))}
+
+    def physics_signature(self):
+        """The same parameters as a hashable tuple, cheap enough to group sweep points by."""
+        return ("pv", *(getattr(self, k) for k in self._PHYSICS_FIELDS))
 
 
 class PowerCurve(_Model):
@@ -303,11 +308,19 @@ class WindFleet(_Fleet):
             raise ValueError("give turbine (a windpowerlib name) or a [wind.power_curve] table, one of the two")
         return self
 
+    _PHYSICS_FIELDS = ("turbine", "power_curve", "hub_height_m", "mean_wind_speed_ms",
+                       "roughness_length_m", "wind_farm_efficiency")
+
     def physics_key(self):
         """Parameters that decide the per-unit profile (and nothing else). [dict]"""
-        return {"technology": "wind", **self.model_dump(include={
-            "turbine", "power_curve", "hub_height_m", "mean_wind_speed_ms",
-            "roughness_length_m", "wind_farm_efficiency"})}
+        return {"technology": "wind", **self.model_dump(include=set(self._PHYSICS_FIELDS))}
+
+    def physics_signature(self):
+        """The same parameters as a hashable tuple, cheap enough to group sweep points by."""
+        curve = self.power_curve
+        curve = None if curve is None else (tuple(curve.wind_speed_ms), tuple(curve.power_kw))
+        return ("wind", *(curve if k == "power_curve" else getattr(self, k)
+                          for k in self._PHYSICS_FIELDS))
 
 
 class EmissionFactor(_Model):

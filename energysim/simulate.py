@@ -288,6 +288,16 @@ class AnnualArrays:
     emission_factor_note: str
 
 
+def _grid_paths(grid, years):
+    """Emission factor [tCO2/MWh] and its note, export limit [MW], coal rate [gce/kWh]."""
+    ef, note = emission_factor_path(grid, years)
+    limit = (np.full(len(years), np.inf) if grid.export_limit_mw is None
+             else carbon.points_or_constant(grid.export_limit_mw, years))
+    coal = carbon.points_or_constant(
+        grid.coal_rate_g_per_kwh or carbon.DEFAULT_COAL_RATE_G_PER_KWH, years)
+    return ef, note, limit, coal
+
+
 def simulate_batch(scenarios, weather, weather_meta, profile_cache=None):
     """Annual arrays for many scenarios that share one weather year.
 
@@ -314,21 +324,14 @@ def simulate_batch(scenarios, weather, weather_meta, profile_cache=None):
     utc_offset_h = weather_meta.get("utc_offset_h", 0.0)
     local_hour = (np.arange(n_hours) + _first_local_hour(weather, utc_offset_h)) % 24
     groups = {}
-    fleet_keys = {}  # id(fleet) -> physics key; sweeps share fleet objects between points
     for i, scenario in enumerate(scenarios):
-        physics = []
-        for f in scenario.fleets:
-            text = fleet_keys.get(id(f))  # the scenarios keep f alive meanwhile
-            if text is None:
-                text = fleet_keys[id(f)] = json.dumps(f.physics_key(), sort_keys=True, default=str)
-            physics.append(text)
-        key = (scenario.years, tuple(physics),
+        key = (scenario.years, tuple(f.physics_signature() for f in scenario.fleets),
                (scenario.site.latitude, scenario.site.longitude, scenario.site.altitude_m))
         groups.setdefault(key, []).append(i)
     results = [None] * len(scenarios)
     # Sweeps share validated fleet tables between scenarios (energysim.sweep reuses them):
     # compute each fleet's capacity path and each year span's hour weights once per batch.
-    paths_memo, weights_memo = {}, {}
+    paths_memo, weights_memo, grid_memo = {}, {}, {}
     for members in groups.values():
         first = scenarios[members[0]]
         years = np.array(first.year_list)
@@ -355,12 +358,11 @@ def simulate_batch(scenarios, weather, weather_meta, profile_cache=None):
                 installed[j, :, f], effective[j, :, f] = paths_memo[key]
                 rate[j, 0, f] = units.pct_to_fraction(cfg.curtailment_pct)
             grid = scenario.grid
-            ef[j], note = emission_factor_path(grid, years)
+            key = (id(grid), first.years)  # shared grid tables: one set of paths each
+            if key not in grid_memo:
+                grid_memo[key] = _grid_paths(grid, years)
+            ef[j], note, limit[j], coal[j] = grid_memo[key]
             notes.append(note)
-            limit[j] = (np.inf if grid.export_limit_mw is None
-                        else carbon.points_or_constant(grid.export_limit_mw, years))
-            coal[j] = carbon.points_or_constant(
-                grid.coal_rate_g_per_kwh or carbon.DEFAULT_COAL_RATE_G_PER_KWH, years)
             shapes.append(grid.emission_factor_hourly_shape)
         # The hourly emission shape enters the kernel; scenarios differing in it run apart.
         by_shape = {}

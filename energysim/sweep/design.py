@@ -293,8 +293,7 @@ def validate_points(spec, points, builder=None, progress=None):
             # entry holds the fleet itself, so its id cannot be reused by another object.
             known = seen.get(id(fleet_cfg))
             if known is None or known[1] is not fleet_cfg:
-                known = (json.dumps(fleet_cfg.physics_key(), sort_keys=True, default=str),
-                         fleet_cfg)
+                known = (fleet_cfg.physics_signature(), fleet_cfg)
                 seen[id(fleet_cfg)] = known
             ident = (known[0], site)
             profiles.setdefault(ident, (fleet_cfg, scenario.site))
