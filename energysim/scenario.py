@@ -37,7 +37,6 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 SCHEMA_VERSION = 1
-TRACKING = ("fixed", "single_axis")
 BUILTIN_WEATHER_PREFIX = "builtin:"
 #: The built-in weather years (energysim.weather.BUILTIN_SHAOGUAN; a test checks they match).
 BUILTIN_WEATHER = ("builtin:shaoguan",)

@@ -127,3 +127,13 @@ def test_builtin_weather_names_match_the_weather_package():
     from energysim.scenario import BUILTIN_WEATHER
 
     assert BUILTIN_WEATHER == (weather.BUILTIN_SHAOGUAN,)
+
+
+def test_tracking_names_match_the_physics_registry():
+    import typing
+
+    from energysim.physics.solar import TRACKING_TYPES
+    from energysim.scenario import PVFleet
+
+    allowed = typing.get_args(PVFleet.model_fields["tracking"].annotation)
+    assert allowed == TRACKING_TYPES
