@@ -30,25 +30,17 @@ def resolve_scenario_path(path):
     return path
 
 
-def run_one(path, out, overwrite, cn_units, hourly_years, plots, cache):
-    """Load, simulate and write one scenario; return its result folder and summary."""
-    from energysim.cache import ProfileCache
+def run_one(scenario, out, overwrite, cn_units, plots, cache):
+    """Simulate and write one validated scenario; return its result folder and summary."""
+    from energysim.cache import ProfileCache, WeatherCache
+    from energysim.errors import OutputExistsError
     from energysim.plotting import save_figures
     from energysim.results import write_result
-    from energysim.scenario import load_scenario, with_hourly_years
-    from energysim.simulate import run_scenario
+    from energysim.simulate import load_scenario_weather, run_scenario
 
-    scenario = load_scenario(resolve_scenario_path(path))
-    if hourly_years:
-        scenario = with_hourly_years(scenario, list(hourly_years), where=str(path))
     target = Path(out) / scenario.name
-    if target.exists() and not overwrite:
-        from energysim.errors import OutputExistsError
-
+    if target.exists() and not overwrite:  # refuse before spending time simulating
         raise OutputExistsError(f"{target}: result exists: pass --overwrite to replace it")
-    from energysim.cache import WeatherCache
-    from energysim.simulate import load_scenario_weather
-
     weather, meta = load_scenario_weather(scenario, WeatherCache() if cache else None)
     result = run_scenario(scenario, weather, meta,
                           profile_cache=ProfileCache() if cache else None)
@@ -59,10 +51,12 @@ def run_one(path, out, overwrite, cn_units, hourly_years, plots, cache):
 
 def run_many(paths, out, *, overwrite, cn_units, hourly_years, jobs, plots, cache, verbosity):
     """Run each scenario (in ``jobs`` processes) and print its milestone table."""
-    from energysim.scenario import load_scenario
+    from energysim.scenario import load_scenario, with_hourly_years
 
-    # Validate every file first, so a typo in the third file fails before any run.
+    # Validate every file first, so a typo in the third file fails before any run; the
+    # validated scenarios are what runs (each file is read once).
     names = {}
+    scenarios = []
     for path in paths:
         scenario = load_scenario(resolve_scenario_path(path))
         first, last = scenario.years
@@ -70,14 +64,17 @@ def run_many(paths, out, *, overwrite, cn_units, hourly_years, jobs, plots, cach
             if not first <= year <= last:
                 raise ScenarioError(f"--hourly-year {year}: {path} simulates {first}..{last}: "
                                     "give years in that range")
+        if hourly_years:
+            scenario = with_hourly_years(scenario, list(hourly_years), where=str(path))
         name = scenario.name
         if name in names:
             raise ScenarioError(f"{path}: name = {name!r} is also the name of {names[name]}: "
                                 "each scenario writes OUT/<name>/, so names must differ")
         names[name] = path
-    args = [(p, out, overwrite, cn_units, tuple(hourly_years), plots, cache) for p in paths]
-    if jobs > 1 and len(paths) > 1:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(paths))) as pool:
+        scenarios.append(scenario)
+    args = [(s, out, overwrite, cn_units, plots, cache) for s in scenarios]
+    if jobs > 1 and len(scenarios) > 1:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(scenarios))) as pool:
             outcomes = list(pool.map(run_one, *zip(*args)))
     else:
         outcomes = [run_one(*a) for a in args]
