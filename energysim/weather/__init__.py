@@ -119,6 +119,7 @@ from energysim.weather.normals import (
     NORMALS_OPTIONAL as NORMALS_OPTIONAL,
     NORMALS_REQUIRED as NORMALS_REQUIRED,
     PARAM_DEFAULTS as PARAM_DEFAULTS,
+    WIND_CALM_MS as WIND_CALM_MS,
     _SITE_KEYS as _SITE_KEYS,
     Normals,
     compute_normals,
