@@ -279,6 +279,11 @@ class PowerCurve(_Model):
         return self
 
 
+#: Roughness length of the logarithmic wind profile when neither it nor a shear exponent is
+#: given: windpowerlib's example value for open farmland with some obstacles. [m]
+DEFAULT_ROUGHNESS_LENGTH_M = 0.1
+
+
 class WindFleet(_Fleet):
     """A wind fleet of one turbine type at one hub height."""
 
@@ -286,8 +291,17 @@ class WindFleet(_Fleet):
     turbine: Optional[str] = Field(None, description="windpowerlib turbine_type")
     power_curve: Optional[PowerCurve] = None
     hub_height_m: float = Field(gt=0, le=300, description="[m]")
-    mean_wind_speed_ms: Optional[float] = Field(None, gt=0, le=30, description="at hub [m/s]")
-    roughness_length_m: float = Field(0.1, gt=0, le=5, description="[m]")
+    mean_wind_speed_ms: Optional[float] = Field(
+        None, gt=0, le=30, description="site mean at mean_wind_height_m [m/s]")
+    mean_wind_height_m: Optional[float] = Field(
+        None, gt=0, le=300, description="height of mean_wind_speed_ms; default hub_height_m [m]")
+    wind_profile: Optional[Literal["logarithmic", "power_law"]] = Field(
+        None, description="law from the site mean's height to the hub; set by the keys below")
+    roughness_length_m: Optional[float] = Field(
+        None, gt=0, le=5, description="logarithmic law; default 0.1 [m]")
+    shear_exponent: Optional[float] = Field(None, ge=0, le=1, description="power law [1]")
+    weibull_k: Optional[float] = Field(
+        None, ge=1, le=5, description="hub speeds mapped by rank onto this Weibull shape [1]")
     wind_farm_efficiency: float = Field(0.8855, gt=0, le=1, description="wake etc. [1]")
     availability_pct: float = Field(97.0, gt=0, le=100, description="[%]")
     lifetime_years: int = Field(20, ge=1, le=100, description="[yr]")
@@ -307,8 +321,26 @@ class WindFleet(_Fleet):
             raise ValueError("give turbine (a windpowerlib name) or a [wind.power_curve] table, one of the two")
         return self
 
+    @model_validator(mode="after")
+    def _wind_profile(self):
+        # Exactly one law carries the site mean to the hub; the resolved scenario says which.
+        if self.shear_exponent is not None and self.roughness_length_m is not None:
+            raise ValueError("give roughness_length_m (logarithmic law) or shear_exponent "
+                             "(power law), not both")
+        law = "logarithmic" if self.shear_exponent is None else "power_law"
+        if self.wind_profile is not None and self.wind_profile != law:
+            need = "shear_exponent" if self.wind_profile == "power_law" else "no shear_exponent"
+            raise ValueError(f"wind_profile = {self.wind_profile!r} needs {need}")
+        object.__setattr__(self, "wind_profile", law)
+        if law == "logarithmic" and self.roughness_length_m is None:
+            object.__setattr__(self, "roughness_length_m", DEFAULT_ROUGHNESS_LENGTH_M)
+        if self.mean_wind_height_m is None:
+            object.__setattr__(self, "mean_wind_height_m", self.hub_height_m)
+        return self
+
     _PHYSICS_FIELDS = ("turbine", "power_curve", "hub_height_m", "mean_wind_speed_ms",
-                       "roughness_length_m", "wind_farm_efficiency")
+                       "mean_wind_height_m", "wind_profile", "roughness_length_m",
+                       "shear_exponent", "weibull_k", "wind_farm_efficiency")
 
     def physics_key(self):
         """Parameters that decide the per-unit profile (and nothing else). [dict]"""
