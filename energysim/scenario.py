@@ -138,6 +138,28 @@ class Buildout(_Model):
         return self
 
 
+class CalibrationRow(_Model):
+    """One observed figure a fleet was calibrated to, and how the fit met it."""
+
+    year: int
+    month: Optional[int] = Field(None, ge=1, le=12)
+    observed_mwh: float = Field(ge=0, description="[MWh]")
+    modelled_mwh: float = Field(ge=0, description="[MWh]")
+    residual_pct: float = Field(description="modelled / observed - 1 [%]")
+
+
+class Calibration(_Model):
+    """Record of a fit of one physical parameter to observed output (energysim calibrate)."""
+
+    method: str = Field(min_length=1)
+    parameter: str = Field(min_length=1, description="the fleet key that was fitted")
+    value: float = Field(description="its fitted value")
+    observed_file: str = Field(min_length=1)
+    observed_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    source: Optional[str] = Field(None, description="where the observed figures come from")
+    rows: list[CalibrationRow] = Field(min_length=1)
+
+
 class _Fleet(_Model):
     name: str = Field(min_length=1, max_length=64)
     capacity_mw: Optional[float] = Field(None, description="[MW] (PV: DC, MWp)")
@@ -151,6 +173,7 @@ class _Fleet(_Model):
     availability_pct: float = Field(100.0, gt=0, le=100, description="[%]")
     curtailment_pct: float = Field(0.0, ge=0, lt=100, description="annual rate [%]")
     degradation: Degradation = Degradation()
+    calibration: Optional[Calibration] = None
 
     @field_validator("name")
     @classmethod
@@ -240,6 +263,7 @@ class PVFleet(_Fleet):
     losses_pct: float = Field(14.08, ge=0, lt=100, description="lumped DC losses [%]")
     max_angle_deg: float = Field(60.0, gt=0, le=90, description="tracker limit [deg]")
     albedo: float = Field(0.2, ge=0, le=1, description="[1]")
+    irradiance_scale: float = Field(1.0, gt=0, le=3, description="factor on the weather's irradiance [1]")
     lifetime_years: int = Field(25, ge=1, le=100, description="[yr]")
 
     @model_validator(mode="after")
@@ -251,7 +275,7 @@ class PVFleet(_Fleet):
         return self
 
     _PHYSICS_FIELDS = ("tracking", "tilt_deg", "azimuth_deg", "dc_ac_ratio", "gcr",
-                       "losses_pct", "max_angle_deg", "albedo")
+                       "losses_pct", "max_angle_deg", "albedo", "irradiance_scale")
 
     def physics_key(self):
         """Parameters that decide the per-unit profile (and nothing else). [dict]"""
@@ -810,7 +834,8 @@ def _key_text(key):
 _TABLE_MODELS = {"site": Site, "weather": WeatherSource, "pv": PVFleet, "wind": WindFleet,
                  "grid": Grid, "targets": Targets, "output": Output, "degradation": Degradation,
                  "buildout": Buildout, "power_curve": PowerCurve,
-                 "emission_factor": EmissionFactor, "capacity": CapacityTarget}
+                 "emission_factor": EmissionFactor, "capacity": CapacityTarget,
+                 "calibration": Calibration, "rows": CalibrationRow}
 
 
 def _allowed_keys(loc, data):

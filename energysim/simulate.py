@@ -107,7 +107,8 @@ def compute_profile(fleet_cfg, site, weather):
             tracking=fleet_cfg.tracking, tilt_deg=fleet_cfg.tilt_deg,
             azimuth_deg=fleet_cfg.azimuth_deg, dc_ac_ratio=fleet_cfg.dc_ac_ratio,
             gcr=fleet_cfg.gcr, losses_pct=fleet_cfg.losses_pct,
-            max_angle_deg=fleet_cfg.max_angle_deg, albedo=fleet_cfg.albedo)
+            max_angle_deg=fleet_cfg.max_angle_deg, albedo=fleet_cfg.albedo,
+            irradiance_scale=fleet_cfg.irradiance_scale)
     else:
         from energysim.physics.wind import wind_profile_pu
 
