@@ -35,7 +35,10 @@ from energysim.timeutils import year_hour_weights
 
 #: Columns of an observed-output file; exactly one of the two energy columns.
 OBSERVED_KEY_COLUMNS = ("fleet", "year")
-OBSERVED_ENERGY_COLUMNS = {"delivered_mwh": float, "delivered_wan_kwh": units.wan_kwh_to_mwh}
+#: ``full_load_hours`` is delivered energy per MW installed, for a reported yield (a
+#: plant's hours applied to a fleet); it is turned into MWh with the fleet's capacity.
+OBSERVED_ENERGY_COLUMNS = {"delivered_mwh": float, "delivered_wan_kwh": units.wan_kwh_to_mwh,
+                           "full_load_hours": float}
 OBSERVED_OPTIONAL_COLUMNS = ("month",)
 
 #: The parameter fitted per technology, its search range and the method recorded.
@@ -66,15 +69,18 @@ class ObservedRow:
     year : int
     month : int or None
         1-12, or None for the whole year.
-    delivered_mwh : float
-        [MWh]
+    value : float
+        Delivered energy [MWh], or full-load hours [h] if ``unit`` is ``"h"``.
+    unit : str
+        ``"MWh"`` or ``"h"``.
     """
 
     line: int
     fleet: str
     year: int
     month: int | None
-    delivered_mwh: float
+    value: float
+    unit: str = "MWh"
 
 
 def read_observed(path):
@@ -84,7 +90,8 @@ def read_observed(path):
     ----------
     path : str or Path
         CSV with a header ``fleet, year, delivered_mwh`` (or ``delivered_wan_kwh``,
-        万千瓦时) and optionally ``month`` (1-12; empty for a whole year).
+        万千瓦时, or ``full_load_hours``, delivered MWh per MW installed) and optionally
+        ``month`` (1-12; empty for a whole year).
 
     Returns
     -------
@@ -128,7 +135,7 @@ def read_observed(path):
     energy = [c for c in OBSERVED_ENERGY_COLUMNS if c in header]
     if missing or len(energy) != 1:
         what = (f"column {missing[0]!r} missing" if missing else
-                "give one energy column, delivered_mwh or delivered_wan_kwh"
+                "give one energy column, delivered_mwh, delivered_wan_kwh or full_load_hours"
                 + (", not both" if energy else ""))
         raise ObservedDataError(f"{where} line 1: {what}")
     to_mwh = OBSERVED_ENERGY_COLUMNS[energy[0]]
@@ -159,7 +166,8 @@ def read_observed(path):
         if not math.isfinite(value) or value < 0:
             raise ObservedDataError(f"{where} line {line}: {energy[0]} = {text_value}: must be "
                                     "a finite number >= 0")
-        rows.append(ObservedRow(line, fleet, year, month, to_mwh(value)))
+        unit = "h" if energy[0] == "full_load_hours" else "MWh"
+        rows.append(ObservedRow(line, fleet, year, month, to_mwh(value), unit))
     if not rows:
         raise ObservedDataError(f"{where}: no data rows under the header")
     return rows, hashlib.sha256(raw).hexdigest()
@@ -297,7 +305,9 @@ def calibrate_scenario(scenario, observed_path, *, source=None, weather=None,
         row_weights = np.vstack([
             weights[r.year - years[0]] * (1.0 if r.month is None else month_of_hour == r.month)
             * effective[r.year - years[0]] * keep for r in mine])
-        observed = np.array([r.delivered_mwh for r in mine])
+        installed = capacity_paths(cfg, years)[0]
+        observed = np.array([r.value * (installed[r.year - years[0]] if r.unit == "h" else 1.0)
+                             for r in mine])
         fit = _fit_fleet(cfg, scenario.site, weather, row_weights, observed, where)
         modelled = row_weights @ compute_profile(
             cfg.model_copy(update={fit[0]: fit[1]}), scenario.site, weather)
@@ -307,7 +317,7 @@ def calibrate_scenario(scenario, observed_path, *, source=None, weather=None,
             if r.month is not None:
                 entry["month"] = r.month
             entry.update(observed_mwh=float(obs), modelled_mwh=round(float(mod), 3),
-                         residual_pct=round(units.fraction_to_pct(mod / obs - 1.0), 4)
+                         residual_pct=round(units.fraction_to_pct(mod / obs - 1.0), 4) + 0.0
                          if obs > 0 else 0.0)
             table.append(entry)
         parameter, value = fit

@@ -153,3 +153,12 @@ def test_unreachable_observation_and_existing_output(tmp_path, scenario_file):
                                     "-o", str(out), "--no-cache"])
     assert run.exit_code == 2 and "--overwrite" in run.output
     assert out.read_text(encoding="utf-8") == "keep"
+
+
+def test_full_load_hours_are_delivered_energy_per_installed_mw(tmp_path, truth):
+    """A reported yield (h) fits as its energy on the fleet's installed 40 MW would."""
+    hours = truth["wind", 2022] / 40.0
+    observed = _write(tmp_path / "yield.csv", ["fleet,year,full_load_hours", f"wind,2022,{hours:.4f}"])
+    calibrated, fits = calibrate_scenario(parse_scenario(SCENARIO), observed)
+    assert fits[0].value == pytest.approx(6.6, rel=PARAM_RTOL)
+    assert fits[0].rows[0]["observed_mwh"] == pytest.approx(truth["wind", 2022], rel=1e-6)
