@@ -345,21 +345,33 @@ class WindFleet(_Fleet):
             raise ValueError("give turbine (a windpowerlib name) or a [wind.power_curve] table, one of the two")
         return self
 
+    @model_validator(mode="before")
+    @classmethod
+    def _profile_defaults(cls, data):
+        # The site mean's height defaults to the hub's, and the law that carries it to the
+        # hub to the logarithmic one with 0.1 m unless a shear exponent is given; the
+        # resolved scenario names the law in wind_profile.
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        if data.get("mean_wind_height_m") is None and data.get("hub_height_m") is not None:
+            data["mean_wind_height_m"] = data["hub_height_m"]
+        power = data.get("shear_exponent") is not None
+        if data.get("wind_profile") is None:
+            data["wind_profile"] = "power_law" if power else "logarithmic"
+        if not power and data.get("roughness_length_m") is None:
+            data["roughness_length_m"] = DEFAULT_ROUGHNESS_LENGTH_M
+        return data
+
     @model_validator(mode="after")
-    def _wind_profile(self):
-        # Exactly one law carries the site mean to the hub; the resolved scenario says which.
+    def _one_profile(self):
         if self.shear_exponent is not None and self.roughness_length_m is not None:
             raise ValueError("give roughness_length_m (logarithmic law) or shear_exponent "
                              "(power law), not both")
         law = "logarithmic" if self.shear_exponent is None else "power_law"
-        if self.wind_profile is not None and self.wind_profile != law:
+        if self.wind_profile != law:
             need = "shear_exponent" if self.wind_profile == "power_law" else "no shear_exponent"
             raise ValueError(f"wind_profile = {self.wind_profile!r} needs {need}")
-        object.__setattr__(self, "wind_profile", law)
-        if law == "logarithmic" and self.roughness_length_m is None:
-            object.__setattr__(self, "roughness_length_m", DEFAULT_ROUGHNESS_LENGTH_M)
-        if self.mean_wind_height_m is None:
-            object.__setattr__(self, "mean_wind_height_m", self.hub_height_m)
         return self
 
     _PHYSICS_FIELDS = ("turbine", "power_curve", "hub_height_m", "mean_wind_speed_ms",

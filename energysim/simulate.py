@@ -21,7 +21,7 @@ from energysim import carbon, fleet, kernels, units
 from energysim import weather as weather_mod
 from energysim.errors import ScenarioError, WeatherDataError
 from energysim.results import Result
-from energysim.scenario import DEFAULT_ROUGHNESS_LENGTH_M, to_toml
+from energysim.scenario import to_toml
 from energysim.timeutils import typical_year_rows, year_hour_weights
 
 logger = logging.getLogger(__name__)
@@ -123,8 +123,8 @@ def compute_profile(fleet_cfg, site, weather):
             wind_height_m=float(weather["wind_height_m"].iloc[0]), turbine=turbine,
             hub_height_m=fleet_cfg.hub_height_m, mean_wind_speed_ms=fleet_cfg.mean_wind_speed_ms,
             mean_wind_height_m=fleet_cfg.mean_wind_height_m,
-            roughness_length_m=fleet_cfg.roughness_length_m or DEFAULT_ROUGHNESS_LENGTH_M,
-            hellman_exponent=fleet_cfg.shear_exponent, weibull_k=fleet_cfg.weibull_k,
+            roughness_length_m=fleet_cfg.roughness_length_m,
+            shear_exponent=fleet_cfg.shear_exponent, weibull_k=fleet_cfg.weibull_k,
             wind_farm_efficiency=fleet_cfg.wind_farm_efficiency)
     profile = np.ascontiguousarray(np.nan_to_num(series.to_numpy(dtype=float), nan=0.0))
     return profile

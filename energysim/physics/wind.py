@@ -42,7 +42,7 @@ PRESSURE_HEIGHT_M = 0.0
 def wind_profile_pu(wind_speed, temp_air, pressure, *, wind_height_m, turbine,
                     hub_height_m, mean_wind_speed_ms=None, mean_wind_height_m=None,
                     roughness_length_m=0.1, wind_farm_efficiency=WIND_FARM_EFFICIENCY,
-                    hellman_exponent=None, weibull_k=None,
+                    shear_exponent=None, weibull_k=None,
                     temp_air_height_m=TEMP_AIR_HEIGHT_M,
                     pressure_height_m=PRESSURE_HEIGHT_M):
     r"""
@@ -72,13 +72,14 @@ def wind_profile_pu(wind_speed, temp_air, pressure, *, wind_height_m, turbine,
         this carried to the hub by the profile. [m s⁻¹]
     mean_wind_height_m : float, optional
         Height of ``mean_wind_speed_ms``, > 0; default ``hub_height_m``. [m]
-    roughness_length_m : float, default 0.1
-        Surface roughness length for the logarithmic profile, > 0. [m]
+    roughness_length_m : float or None, default 0.1
+        Surface roughness length for the logarithmic profile, > 0; unused (may be None)
+        with ``shear_exponent``. [m]
     wind_farm_efficiency : float, default 0.8855
         Fraction of the turbines' summed output the farm delivers (wakes and other farm
         losses), in (0, 1]; see ``WIND_FARM_EFFICIENCY``. [1]
-    hellman_exponent : float, optional
-        If given, the Hellman power law with this exponent (≥ 0) replaces the
+    shear_exponent : float, optional
+        If given, the power law (Hellman's) with this exponent (≥ 0) replaces the
         logarithmic profile. [1]
     weibull_k : float, optional
         If given, the hub-height speeds are mapped by rank onto a Weibull distribution
@@ -151,7 +152,7 @@ def wind_profile_pu(wind_speed, temp_air, pressure, *, wind_height_m, turbine,
     curve_wind_speed, curve_power_w, nominal_power_w = _power_curve(turbine)
     v_hub = hub_wind_speed(wind_speed, wind_height_m, hub_height_m,
                            roughness_length_m=roughness_length_m,
-                           hellman_exponent=hellman_exponent,
+                           hellman_exponent=shear_exponent,
                            mean_wind_speed_ms=mean_wind_speed_ms,
                            mean_wind_height_m=mean_wind_height_m)
     if weibull_k is not None:
@@ -189,8 +190,9 @@ def hub_wind_speed(wind_speed, wind_height_m, hub_height_m, *, roughness_length_
         Measurement height, > 0. [m]
     hub_height_m : float
         Hub height, > 0. [m]
-    roughness_length_m : float, default 0.1
-        Roughness length of the logarithmic profile, > 0. [m]
+    roughness_length_m : float or None, default 0.1
+        Roughness length of the logarithmic profile, > 0; unused (may be None) with
+        ``hellman_exponent``. [m]
     hellman_exponent : float, optional
         Use Hellman's power law with this exponent (≥ 0) instead. [1]
     mean_wind_speed_ms : float, optional
@@ -223,8 +225,9 @@ def hub_wind_speed(wind_speed, wind_height_m, hub_height_m, *, roughness_length_
     """
     _check_range("wind_height_m", wind_height_m, wind_height_m > 0.0, "> 0 m")
     _check_range("hub_height_m", hub_height_m, hub_height_m > 0.0, "> 0 m")
-    _check_range("roughness_length_m", roughness_length_m, roughness_length_m > 0.0,
-                 "> 0 m")
+    if hellman_exponent is None or roughness_length_m is not None:
+        _check_range("roughness_length_m", roughness_length_m,
+                     roughness_length_m is not None and roughness_length_m > 0.0, "> 0 m")
     if hellman_exponent is not None:
         _check_range("hellman_exponent", hellman_exponent, hellman_exponent >= 0.0, ">= 0")
     if mean_wind_speed_ms is not None:

@@ -249,7 +249,7 @@ def test_power_curve_is_a_fresh_copy():
     ({"roughness_length_m": 0.0}, "roughness_length_m"),
     ({"mean_wind_speed_ms": 0.0}, "mean_wind_speed_ms"),
     ({"mean_wind_speed_ms": float("nan")}, "mean_wind_speed_ms"),
-    ({"hellman_exponent": -0.1}, "hellman_exponent"),
+    ({"shear_exponent": -0.1}, "hellman_exponent"),
     ({"temp_air_height_m": -2.0}, "temp_air_height_m"),
 ])
 def test_bad_arguments_raise_value_error(kwargs, name):
@@ -335,7 +335,8 @@ def test_site_mean_height_log_law_by_hand():
     assert at_hub.mean() == pytest.approx(6.0, rel=RTOL_ROUNDOFF)
 
 
-@pytest.mark.parametrize("law", [{"roughness_length_m": 0.1}, {"hellman_exponent": 0.2}])
+@pytest.mark.parametrize("law", [{"roughness_length_m": 0.1},
+                                 {"shear_exponent": 0.2, "roughness_length_m": None}])
 def test_taller_hub_gives_more_energy_for_the_same_site(law):
     frame = _synthetic(24 * 60)
     energy = {hub: _profile(frame, hub_height_m=hub, mean_wind_speed_ms=6.0,
