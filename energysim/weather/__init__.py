@@ -109,8 +109,12 @@ from energysim.weather.generator import (
     SHAOGUAN_NORMALS_PATH as SHAOGUAN_NORMALS_PATH,
     WEIBULL_K_MIN as WEIBULL_K_MIN,
     _builtin_cached as _builtin_cached,
+    GHI_INTERANNUAL_STD as GHI_INTERANNUAL_STD,
+    WIND_INTERANNUAL_STD as WIND_INTERANNUAL_STD,
     builtin_shaoguan,
+    builtin_shaoguan_years,
     generate_typical_year,
+    interannual_scales,
 )
 from energysim.weather.geometry import hourly_clearness_index
 from energysim.weather.load import load_weather
