@@ -30,8 +30,14 @@ def resolve_scenario_path(path):
     return path
 
 
-def run_one(scenario, out, overwrite, cn_units, plots, cache):
-    """Simulate and write one validated scenario; return its result folder and summary."""
+def run_one(scenario, out, overwrite, cn_units, plots, cache, n_weather_years=None):
+    """Simulate and write one validated scenario; return its result folder and summary.
+
+    With ``n_weather_years`` the scenario also runs on that many weather years: the
+    folder gets ``ensemble.parquet`` and ``summary.json`` an ``uncertainty`` block.
+    """
+    import dataclasses
+
     from energysim.cache import ProfileCache, WeatherCache
     from energysim.errors import OutputExistsError
     from energysim.plotting import save_figures
@@ -42,14 +48,27 @@ def run_one(scenario, out, overwrite, cn_units, plots, cache):
     if target.exists() and not overwrite:  # refuse before spending time simulating
         raise OutputExistsError(f"{target}: result exists: pass --overwrite to replace it")
     weather, meta = load_scenario_weather(scenario, WeatherCache() if cache else None)
-    result = run_scenario(scenario, weather, meta,
-                          profile_cache=ProfileCache() if cache else None)
-    folder = write_result(result, out, overwrite=overwrite, cn_units=cn_units,
-                          figures=save_figures if plots else None)
+    profile_cache = ProfileCache() if cache else None
+    result = run_scenario(scenario, weather, meta, profile_cache=profile_cache)
+    draw = save_figures if plots else None
+    if n_weather_years:
+        from energysim.ensemble import run_ensemble, uncertainty, weather_years
+
+        table = run_ensemble(scenario, weather_years(scenario, n_weather_years), profile_cache)
+        result = dataclasses.replace(
+            result, summary={**result.summary, "uncertainty": uncertainty(scenario, table)})
+        plain = draw
+
+        def draw(result, folder, plain=plain):  # written into the folder being staged
+            table.to_parquet(Path(folder) / "ensemble.parquet", index=False)
+            if plain is not None:
+                plain(result, folder)
+    folder = write_result(result, out, overwrite=overwrite, cn_units=cn_units, figures=draw)
     return folder, result.summary
 
 
-def run_many(paths, out, *, overwrite, cn_units, hourly_years, jobs, plots, cache, verbosity):
+def run_many(paths, out, *, overwrite, cn_units, hourly_years, jobs, plots, cache, verbosity,
+             n_weather_years=None):
     """Run each scenario (in ``jobs`` processes) and print its milestone table."""
     from energysim.scenario import load_scenario, with_hourly_years
 
@@ -72,7 +91,7 @@ def run_many(paths, out, *, overwrite, cn_units, hourly_years, jobs, plots, cach
                                 "each scenario writes OUT/<name>/, so names must differ")
         names[name] = path
         scenarios.append(scenario)
-    args = [(s, out, overwrite, cn_units, plots, cache) for s in scenarios]
+    args = [(s, out, overwrite, cn_units, plots, cache, n_weather_years) for s in scenarios]
     if jobs > 1 and len(scenarios) > 1:
         with ProcessPoolExecutor(max_workers=min(jobs, len(scenarios))) as pool:
             outcomes = list(pool.map(run_one, *zip(*args)))
@@ -81,7 +100,26 @@ def run_many(paths, out, *, overwrite, cn_units, hourly_years, jobs, plots, cach
     for folder, summary in outcomes:
         if verbosity >= 0:
             click.echo(milestone_table(summary, cn_units))
+            if "uncertainty" in summary:
+                click.echo(uncertainty_table(summary["uncertainty"]))
             click.echo(f"wrote {folder}/")
+
+
+def uncertainty_table(block):
+    """P90 / P50 / P10 of delivered energy (亿千瓦时) and avoided CO2 (万吨) per milestone. [str]"""
+    from energysim.report import text_table
+
+    header = ["year", "delivered P90", "P50", "P10 亿千瓦时", "P90/P50", "avoided P90", "P50",
+              "P10 万吨CO2"]
+    rows = []
+    for stone in block["milestones"]:
+        d, a = stone["delivered_mwh"], stone["avoided_tco2"]
+        rows.append([str(stone["year"]),
+                     *(f"{units.mwh_to_yi_kwh(d[k]):,.2f}" for k in ("p90", "p50", "p10")),
+                     f"{d['p90'] / d['p50']:.3f}" if d["p50"] else "-",
+                     *(f"{units.t_to_wan_t(a[k]):,.2f}" for k in ("p90", "p50", "p10"))])
+    return (f"over {block['n_weather_years']} weather years (P90: exceeded in 90 % of years)\n"
+            + text_table(header, rows, align="l" + "r" * (len(header) - 1)))
 
 
 def milestone_table(summary, cn_units=False):
