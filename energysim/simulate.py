@@ -99,30 +99,23 @@ def profile_for(fleet_cfg, site, weather, weather_meta, cache=None):
 
 def compute_profile(fleet_cfg, site, weather):
     """Run the physics for one fleet configuration (no caching). [MW/MW]"""
+    kwargs = fleet_cfg.physics_kwargs()  # the same fields as the cache key
     if fleet_cfg.technology == "pv":
         from energysim.physics.solar import pv_profile_pu
 
-        series = pv_profile_pu(
-            weather, site.latitude, site.longitude, site.altitude_m,
-            tracking=fleet_cfg.tracking, tilt_deg=fleet_cfg.tilt_deg,
-            azimuth_deg=fleet_cfg.azimuth_deg, dc_ac_ratio=fleet_cfg.dc_ac_ratio,
-            gcr=fleet_cfg.gcr, losses_pct=fleet_cfg.losses_pct,
-            max_angle_deg=fleet_cfg.max_angle_deg, albedo=fleet_cfg.albedo)
+        series = pv_profile_pu(weather, site.latitude, site.longitude, site.altitude_m, **kwargs)
     else:
         from energysim.physics.wind import wind_profile_pu
 
-        turbine = fleet_cfg.turbine
-        if fleet_cfg.power_curve is not None:
-            turbine = pd.DataFrame({
-                "wind_speed": fleet_cfg.power_curve.wind_speed_ms,
-                "value": units.kw_to_w(np.asarray(fleet_cfg.power_curve.power_kw, dtype=float)),
+        curve = kwargs.pop("power_curve")
+        if curve is not None:
+            kwargs["turbine"] = pd.DataFrame({
+                "wind_speed": curve.wind_speed_ms,
+                "value": units.kw_to_w(np.asarray(curve.power_kw, dtype=float)),
             })
         series = wind_profile_pu(
             weather["wind_speed"], weather["temp_air"], weather["pressure"],
-            wind_height_m=float(weather["wind_height_m"].iloc[0]), turbine=turbine,
-            hub_height_m=fleet_cfg.hub_height_m, mean_wind_speed_ms=fleet_cfg.mean_wind_speed_ms,
-            roughness_length_m=fleet_cfg.roughness_length_m,
-            wind_farm_efficiency=fleet_cfg.wind_farm_efficiency)
+            wind_height_m=float(weather["wind_height_m"].iloc[0]), **kwargs)
     profile = np.ascontiguousarray(np.nan_to_num(series.to_numpy(dtype=float), nan=0.0))
     return profile
 
