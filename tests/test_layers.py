@@ -100,3 +100,38 @@ def test_turbine_list_read_without_windpowerlib_is_windpowerlibs():
     expected = sorted(str(t) for t in types.loc[types["has_power_curve"].astype(bool),
                                                 "turbine_type"])
     assert turbine_names() == expected and len(expected) > 50
+
+
+def _private_uses(path):
+    """``from energysim.x import _name`` and ``x._name`` on an imported energysim module."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    modules = set()  # local names bound to energysim modules
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0 \
+                and node.module.split(".")[0] == "energysim":
+            for alias in node.names:
+                if alias.name.startswith("_") and not alias.name.startswith("__"):
+                    yield f"from {node.module} import {alias.name}"
+                else:
+                    modules.add(alias.asname or alias.name)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.split(".")[0] == "energysim":
+                    modules.add(alias.asname or alias.name.split(".")[0])
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr.startswith("_") \
+                and not node.attr.startswith("__"):
+            base = node.value
+            while isinstance(base, ast.Attribute):
+                base = base.value
+            if isinstance(base, ast.Name) and base.id in modules and base.id not in ("self", "cls"):
+                yield f"{ast.unparse(node)}"
+
+
+def test_no_private_name_is_used_across_modules():
+    """STYLE: a ``_name`` is its module's own; others use a public, documented name."""
+    problems = [f"{path.relative_to(PACKAGE.parent)}: {use}"
+                for folder in (PACKAGE, PACKAGE.parent / "tests", PACKAGE.parent / "benchmarks")
+                for path in sorted(folder.rglob("*.py"))
+                for use in _private_uses(path)]
+    assert not problems, f"{len(problems)} private names used across modules:\n" + "\n".join(problems)

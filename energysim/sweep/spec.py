@@ -145,7 +145,7 @@ class Parameter:
 
     def label(self, code):
         """The tag label at one point. [str]"""
-        return self.labels[int(code)] if self.discrete else _format_number(float(code))
+        return self.labels[int(code)] if self.discrete else format_number(float(code))
 
     def assign(self, data, value):
         """Set ``value`` at every target of ``data`` (copying containers on the paths)."""
@@ -577,13 +577,13 @@ def _parse_parameter(path, spec, kind, base, base_dict, where):
                                 "(e.g. pace = {{ paths = [..], values = [..] }})")
         if (not isinstance(paths, list) or not paths
                 or not all(isinstance(x, str) for x in paths)):
-            raise ScenarioError(f"{head} paths = {_short(paths)}: give a list of parameter paths")
+            raise ScenarioError(f"{head} paths = {short_json(paths)}: give a list of parameter paths")
         if path in ("point", "tag"):
             raise ScenarioError(f"{head}: {path!r} names a column of the points table: choose "
                                 "another name")
         targets = tuple(resolve_path(x, base, base_dict, where) for x in paths)
         if len(set(targets)) != len(targets):
-            raise ScenarioError(f"{head} paths = {_short(paths)}: a path is given twice")
+            raise ScenarioError(f"{head} paths = {short_json(paths)}: a path is given twice")
         if not _SPEC_KEYS & set(spec):
             raise ScenarioError(f"{head}: give values = [..] (each value is set at every path)")
     else:
@@ -600,7 +600,7 @@ def _parse_parameter(path, spec, kind, base, base_dict, where):
                                 "({ values = [...], labels = [...] }), not a range or distribution")
     else:
         raise ScenarioError(
-            f"{head} = {_short(spec)}: give a list of values [..], {{ start, stop, step }}, "
+            f"{head} = {short_json(spec)}: give a list of values [..], {{ start, stop, step }}, "
             "{ values = [..], labels = [..] } or "
             "{ dist = \"uniform\" | \"normal\" | \"choice\", .. } "
             "(a single value belongs in the base scenario)")
@@ -609,19 +609,19 @@ def _parse_parameter(path, spec, kind, base, base_dict, where):
             raise ScenarioError(f"{head} = []: give at least one value")
         for value in levels:
             if isinstance(value, float) and not math.isfinite(value):
-                raise ScenarioError(f"{head} = {_short(levels)}: {value} is not a finite number: "
+                raise ScenarioError(f"{head} = {short_json(levels)}: {value} is not a finite number: "
                                     "give finite values")
         tabular = any(isinstance(v, (dict, list)) for v in levels)
         if labels is None:
-            labels = [(f"v{i}" if isinstance(v, (dict, list)) else _format_value(v))
+            labels = [(f"v{i}" if isinstance(v, (dict, list)) else format_value(v))
                       for i, v in enumerate(levels)]
         else:
             if (not isinstance(labels, list) or len(labels) != len(levels)
                     or not all(isinstance(x, str) and x.strip() for x in labels)):
-                raise ScenarioError(f"{head} labels = {_short(labels)}: give one non-empty "
+                raise ScenarioError(f"{head} labels = {short_json(labels)}: give one non-empty "
                                     f"string per value ({len(levels)})")
             if len(set(labels)) != len(labels):
-                raise ScenarioError(f"{head} labels = {_short(labels)}: labels must be unique")
+                raise ScenarioError(f"{head} labels = {short_json(labels)}: labels must be unique")
             labels = [_sanitize(x) for x in labels]
         mixed = len({_kind_of(v) for v in levels}) > 1
         tabular = tabular or mixed
@@ -691,7 +691,7 @@ def _parse_spec_table(spec, design, head):
         _spec_keys(spec, {"values"}, head, "a list of values")
         values = spec["values"]
         if not isinstance(values, list):
-            raise ScenarioError(f"{head} values = {_short(values)}: give a list")
+            raise ScenarioError(f"{head} values = {short_json(values)}: give a list")
         return values, "values", {}
     raise ScenarioError(f"{head}: give values = [..], {{ start, stop, step }} or dist = ..")
 
@@ -801,12 +801,14 @@ def _fields(param):
     return {name: getattr(param, name) for name in Parameter.__dataclass_fields__}
 
 
-def _format_number(value):
+def format_number(value):
+    """A number as short tag text: 4 significant digits, exponent without padding."""
     text = f"{value:.4g}"
     return text.replace("e+0", "e").replace("e+", "e").replace("e-0", "e-")
 
 
-def _format_value(value):
+def format_value(value):
+    """A parameter value as it appears in tags and messages (TOML-like)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
@@ -814,7 +816,7 @@ def _format_value(value):
     if isinstance(value, float):
         if value == int(value) and abs(value) < 1e15:
             return str(int(value))
-        return _format_number(value)
+        return format_number(value)
     return _sanitize(str(value))
 
 
@@ -822,6 +824,7 @@ def _sanitize(text):
     return re.sub(r"[^\w.\-+]+", "-", text.strip()).strip("-") or "x"
 
 
-def _short(value, limit=60):
+def short_json(value, limit=60):
+    """``value`` as JSON, cut to ``limit`` characters with '...'."""
     text = json.dumps(value, default=str, ensure_ascii=False)
     return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -1,0 +1,43 @@
+"""The package's public API: lazy, cheap to import, and the real functions behind the names."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import energysim
+
+ROOT = Path(__file__).resolve().parents[1]
+HEAVY = ("numba", "pandas", "matplotlib", "windpowerlib", "pvlib", "energysim.simulate",
+         "energysim.scenario")
+
+
+def test_import_energysim_loads_no_heavy_library():
+    code = ("import sys, energysim; "
+            f"print(','.join(m for m in {HEAVY!r} if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+def test_lazy_names_are_the_modules_functions():
+    from energysim import scenario, simulate
+
+    assert energysim.load_scenario is scenario.load_scenario
+    assert energysim.Scenario is scenario.Scenario
+    assert energysim.run_scenario is simulate.run_scenario
+    assert {"load_scenario", "run_scenario", "read_result", "compare"} <= set(energysim.__all__)
+    with pytest.raises(AttributeError, match="no attribute 'nothing_here'"):
+        energysim.nothing_here  # noqa: B018
+
+
+def test_load_and_run_from_the_package():
+    """run_scenario loads the scenario's weather itself; linear in capacity (2x MW -> 2x MWh)."""
+    scenario = energysim.load_scenario(ROOT / "scenarios" / "shaoguan-potential.toml")
+    result = energysim.run_scenario(scenario)
+    annual = result.annual
+    assert set(annual["fleet"]) == {f.name for f in scenario.fleets}
+    assert (annual["delivered_mwh"] >= 0).all() and annual["delivered_mwh"].sum() > 0
+    # delivered = generation - curtailed, row by row
+    assert ((annual["generation_mwh"] - annual["curtailed_mwh"] - annual["delivered_mwh"]).abs()
+            < 1e-6 * annual["generation_mwh"].abs().max()).all()
