@@ -13,6 +13,9 @@ Scenario
 run_scenario(scenario, weather=None, weather_meta=None, profile_cache=None) -> Result
     Simulate one scenario, loading its weather when not given
     (:func:`energysim.simulate.run_scenario`).
+run_sweep(spec, out_dir=None, *, base_dir=None, **options) -> pandas.DataFrame
+    Run a sweep given as a file or a dict; the points table
+    (:func:`energysim.sweep.run.sweep_points`).
 read_result(folder) -> Result
     Read a result folder written by ``energysim run`` (:mod:`energysim.results`).
 compare(results, years=None) -> pandas.DataFrame
@@ -37,6 +40,7 @@ _LAZY = {
     "run_scenario": "energysim.simulate",
     "read_result": "energysim.results",
     "compare": "energysim.comparison",
+    "run_sweep": ("energysim.sweep.run", "sweep_points"),
 }
 
 __all__ = ["__version__", *_LAZY]
@@ -44,10 +48,11 @@ __all__ = ["__version__", *_LAZY]
 
 def __getattr__(name):
     """Import a public function on first use (PEP 562)."""
-    module = _LAZY.get(name)
-    if module is None:
+    target = _LAZY.get(name)
+    if target is None:
         raise AttributeError(f"module 'energysim' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
+    module, attribute = target if isinstance(target, tuple) else (target, name)
+    value = getattr(importlib.import_module(module), attribute)
     globals()[name] = value  # later lookups skip this function
     return value
 

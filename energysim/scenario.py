@@ -33,6 +33,7 @@ from energysim import units
 from energysim.carbon import EMISSION_FACTOR_PRESETS
 from energysim.errors import ScenarioError
 from energysim.fleet import fyp_end_year
+from energysim.scenario_paths import assign_path, replaced_keys, resolve_path
 from energysim.turbines import check_turbine_name
 
 if sys.version_info >= (3, 11):
@@ -542,6 +543,47 @@ class Scenario(_Model):
         if not path.is_absolute() and self.base_dir is not None:
             path = Path(self.base_dir) / path
         return path
+
+    def with_changes(self, changes, where="with_changes"):
+        """A new scenario with some keys set, fully validated again.
+
+        Parameters
+        ----------
+        changes : dict of str to object
+            Dotted paths as in sweep files (``"pv[0].capacity_wan_kw"``,
+            ``"wind[ridge-wind].hub_height_m"``, ``"grid.export_limit_mw"``,
+            ``"grid.emission_factor_t_per_mwh[2060]"``) to values in the unit the key
+            names. Setting one key of a unit pair replaces the other (``capacity_wan_kw``
+            replaces ``capacity_mw``, ``additions_wan_kw`` replaces ``additions_mw``, a
+            build-out description replaces the others, ...).
+        where : str
+            Names the change in error messages.
+
+        Returns
+        -------
+        Scenario
+            This scenario is unchanged.
+
+        Raises
+        ------
+        ScenarioError
+            One line: an unknown path (with close matches) or a value out of range.
+
+        Examples
+        --------
+        >>> base = scenario_from_dict({"name": "x", "years": [2025, 2030],
+        ...     "site": {"latitude": 24.7, "longitude": 113.6},
+        ...     "pv": [{"name": "pv", "capacity_mw": 100}]})
+        >>> base.with_changes({"pv[pv].capacity_wan_kw": 50}).pv[0].capacity_mw
+        500.0
+        """
+        data = self.to_dict()
+        targets = [(path, resolve_path(path, self, data, where=where, table=""), value)
+                   for path, value in dict(changes).items()]
+        others = {keys for _, keys, _ in targets}
+        for _, keys, value in targets:
+            assign_path(data, keys, value, replaced_keys(keys, value, others - {keys}))
+        return scenario_from_dict(data, where=where, base_dir=self.base_dir)
 
     def to_dict(self):
         """The resolved scenario (SI units, defaults filled) as plain data."""

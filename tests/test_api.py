@@ -41,3 +41,28 @@ def test_load_and_run_from_the_package():
     # delivered = generation - curtailed, row by row
     assert ((annual["generation_mwh"] - annual["curtailed_mwh"] - annual["delivered_mwh"]).abs()
             < 1e-6 * annual["generation_mwh"].abs().max()).all()
+
+
+def test_run_sweep_from_a_dict_resolves_base_against_base_dir(tmp_path):
+    """A dict sweep: relative base against base_dir; with out_dir the folder is written."""
+    spec = {"base": "shaoguan-potential.toml", "name": "two",
+            "parameters": {"wind[ridge-wind].hub_height_m": [90, 140]},
+            "output": {"years": [2030]}}
+    points = energysim.run_sweep(spec, tmp_path, base_dir=ROOT / "scenarios")
+    assert list(points["tag"]) == ["hub90", "hub140"]
+    # each point is the scenario with that change, run on its own
+    base = energysim.load_scenario(ROOT / "scenarios" / "shaoguan-potential.toml")
+    annual = energysim.run_scenario(
+        base.with_changes({"wind[ridge-wind].hub_height_m": 140})).annual
+    wind_2030 = annual[(annual.year == 2030) & (annual.technology == "wind")].delivered_mwh.sum()
+    assert points["delivered_mwh_wind_2030"].iloc[1] == pytest.approx(wind_2030, rel=1e-12)
+    assert points["delivered_mwh_wind_2030"].iloc[0] != points["delivered_mwh_wind_2030"].iloc[1]
+    assert (tmp_path / "two" / "points.parquet").is_file()
+    with pytest.raises(energysim_errors().ScenarioError, match=r"sweep\.toml base = 'nope.toml'"):
+        energysim.run_sweep({**spec, "base": "nope.toml"}, base_dir=tmp_path)
+
+
+def energysim_errors():
+    from energysim import errors
+
+    return errors

@@ -227,3 +227,61 @@ def _json_default(value):
     if isinstance(value, (np.integer, np.floating)):
         return value.item()
     return str(value)
+
+
+# --------------------------------------------------------------------------- Python API
+
+def sweep_points(spec, out_dir=None, *, base_dir=None, **options):
+    """Run a sweep given as a file or a dict and return its points table.
+
+    This is ``energysim.run_sweep``: the sweep file format of :mod:`energysim.sweep`, from
+    Python, with writing to a folder optional.
+
+    Parameters
+    ----------
+    spec : str, Path, dict or SweepSpec
+        A sweep TOML file, or its contents as a dict (``base``, ``[design]``,
+        ``[parameters]``, ``[output]``), or a parsed :class:`SweepSpec`.
+    out_dir : str or Path, optional
+        Write the sweep to ``out_dir/<name>/`` (resumable, as ``energysim sweep -o``).
+        Default: a temporary folder, removed before returning.
+    base_dir : str or Path, optional
+        For a dict: the folder a relative ``base`` is resolved against (default: the
+        current folder).
+    **options
+        Passed to :func:`run_sweep` (``workers``, ``chunk_size``, ``profile_cache``,
+        ``overwrite``, ``resume``, ...).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per point: ``point``, ``tag``, the parameters, then the KPIs
+        (``delivered_mwh_<tech>_<year>`` [MWh], ``capacity_factor_<tech>_<year>`` [1],
+        ``curtailed_mwh_total`` [MWh], ``cumulative_avoided_tco2_<year>`` [tCO2]).
+
+    Raises
+    ------
+    ScenarioError
+        One line naming the sweep (file or ``<dict>``), the parameter and what is allowed.
+    """
+    import hashlib
+    import tempfile
+
+    from energysim.sweep.spec import SweepSpec, load_sweep, parse_sweep
+
+    if isinstance(spec, dict):
+        import tomli_w
+
+        try:
+            text = tomli_w.dumps(spec)
+        except (TypeError, ValueError) as err:
+            raise ScenarioError(f"<dict sweep>: not TOML data: {err}") from None
+        folder = Path(base_dir) if base_dir is not None else Path.cwd()
+        spec = parse_sweep(spec, folder / "sweep.toml", text=text,
+                           sha256=hashlib.sha256(text.encode("utf-8")).hexdigest())
+    elif not isinstance(spec, SweepSpec):
+        spec = load_sweep(spec)
+    if out_dir is not None:
+        return run_sweep(spec, out_dir, **options).points
+    with tempfile.TemporaryDirectory(prefix="energysim-sweep-") as temporary:
+        return run_sweep(spec, temporary, **options).points
