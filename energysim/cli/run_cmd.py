@@ -6,6 +6,7 @@ Owns the printing of the milestone table; imports ``scenario``, ``simulate``, ``
 
 from __future__ import annotations
 
+import functools
 import logging
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -44,8 +45,9 @@ def run_one(scenario, out, overwrite, cn_units, plots, cache):
     weather, meta = load_scenario_weather(scenario, WeatherCache() if cache else None)
     result = run_scenario(scenario, weather, meta,
                           profile_cache=ProfileCache() if cache else None)
+    figures = functools.partial(save_figures, units="cn" if cn_units else "si")
     folder = write_result(result, out, overwrite=overwrite, cn_units=cn_units,
-                          figures=save_figures if plots else None)
+                          figures=figures if plots else None)
     return folder, result.summary
 
 
