@@ -455,14 +455,14 @@ def test_dask_worker_killed_mid_sweep_still_yields_every_point_once(
         pids = sorted(client.run(os.getpid).values())
     killed = []
 
-    def kill_a_worker(event, value):
-        if event == "points" and not killed:
+    def kill_a_worker(done, total):
+        if done > 0 and not killed:
             os.kill(pids[0], signal.SIGKILL)
             killed.append(pids[0])
 
     result = run_sweep(spec, workdir / "dask-killed", scheduler=dask_cluster.scheduler_address,
                        chunk_size=2, profile_cache=ProfileCache(cache_dir),
-                       progress=kill_a_worker)
+                       on_progress=kill_a_worker)
     assert killed and result.computed_chunks == 24
     with Client(dask_cluster.scheduler_address) as client:
         assert killed[0] not in client.run(os.getpid).values()
