@@ -519,7 +519,8 @@ def test_tornado_figure_labels_carry_units():
                               {"parameter": "pace", "low_label": "14th", "high_label": "late",
                                "low": 1.6e8, "high": 0.9e8},
                               {"parameter": "pv[0].tilt_deg", "low_label": "10",
-                               "high_label": "30", "low": 1.21e8, "high": 1.18e8}]})
+                               "high_label": "30", "low": 1.21e8, "high": 1.18e8}]},
+                         units="si")
     ax = fig.axes[0]
     assert ax.get_xlabel() == "cumulative avoided CO2 through 2060 [Mt CO2]"
     assert [t.get_text() for t in ax.get_yticklabels()] == ["pv[0].tilt_deg", "pace"]
