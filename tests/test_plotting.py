@@ -80,8 +80,12 @@ def test_packaged_cjk_font_has_the_glyphs():
 def test_without_the_cjk_font_a_glyph_warning_is_raised():
     # The control of the next test: DejaVu Sans alone lacks the glyphs, and warns.
     import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
-    fig, ax = plotting._subplots(figsize=(3, 2))
+    fig = Figure(figsize=(3, 2))
+    FigureCanvasAgg(fig)
+    ax = fig.subplots()
     with matplotlib.rc_context({"font.family": ["DejaVu Sans"]}):
         ax.set_title("韶关")
         with warnings.catch_warnings():
