@@ -166,3 +166,11 @@ def test_bad_wind_profile_keys(extra, fragment):
     with pytest.raises(ScenarioError, match=fragment) as err:
         parse(BASE + WIND + extra)
     assert "\n" not in str(err.value) and str(err.value).startswith("s.toml")
+
+
+def test_switching_the_wind_law_with_changes():
+    scenario = parse(BASE + WIND)
+    power = scenario.with_changes({"wind[w].shear_exponent": 0.2})
+    assert power.wind[0].wind_profile == "power_law" and power.wind[0].roughness_length_m is None
+    back = power.with_changes({"wind[w].roughness_length_m": 0.3})
+    assert back.wind[0].wind_profile == "logarithmic" and back.wind[0].shear_exponent is None

@@ -10,6 +10,7 @@ and the cost model of ``--dry-run``; the work itself is done by the other module
 from __future__ import annotations
 
 import json
+import logging
 import time
 import uuid
 from dataclasses import dataclass
@@ -21,24 +22,25 @@ import pandas as pd
 from energysim.errors import OutputExistsError, ScenarioError
 from energysim.sweep.design import PointBuilder, expand, validate_points
 from energysim.sweep.executors import (
-    _WORKER_STATE,
     MIN_POINTS_PER_WORKER,
     ChunkTask,
     Context,
-    _ProfileDict,
+    WorkerState,
     run_dask,
     run_local,
 )
 from energysim.sweep.kpis import summarize, technologies
 from energysim.sweep.store import (
-    _atomic_text,
-    _copy_inputs,
-    _read_manifest,
+    atomic_text,
+    copy_inputs,
+    read_manifest,
     combine_chunks,
     manifest_for,
     open_store,
     write_chunk,
 )
+
+logger = logging.getLogger("energysim.sweep")
 
 #: Points per chunk (the unit of work, of writing and of resuming) unless given.
 DEFAULT_CHUNK_SIZE = 250
@@ -112,7 +114,7 @@ class SweepOutcome:
 
 def run_sweep(spec, out_dir, *, workers=1, scheduler=None, dask_local=None, chunk_size=None,
               full_annual=None, resume=False, overwrite=False, force_changed=False,
-              cn_units=False, profile_cache=None, progress=None,
+              cn_units=False, profile_cache=None, on_progress=None,
               min_points_per_worker=MIN_POINTS_PER_WORKER):
     """Run a sweep into ``out_dir/<name>/``, chunk by chunk, resumably.
 
@@ -138,9 +140,10 @@ def run_sweep(spec, out_dir, *, workers=1, scheduler=None, dask_local=None, chun
         Add 亿千瓦时 / 万吨CO2 columns to ``points.parquet``.
     profile_cache : optional
         An on-disk profile cache (``energysim.cache.ProfileCache``).
-    progress : callable, optional
-        ``progress(event, value)``: ``("total", n_points_to_compute)`` once, then
-        ``("points", n)`` as each chunk of ``n`` points is written.
+    on_progress : callable, optional
+        ``on_progress(done, total)``: points written by this call and points it will
+        compute, once with ``done = 0`` before the first chunk, then as each chunk is
+        written. The library never prints; the command line draws this on a terminal.
     min_points_per_worker : int
         Small sweeps use fewer local workers (see :func:`run_local`).
 
@@ -156,7 +159,7 @@ def run_sweep(spec, out_dir, *, workers=1, scheduler=None, dask_local=None, chun
     if folder.exists() and not resume and not overwrite:
         raise OutputExistsError(f"{folder}: sweep output exists: pass --resume to complete it "
                                 "or --overwrite to start again")
-    old = _read_manifest(folder) if resume else None
+    old = read_manifest(folder) if resume else None
     if chunk_size is None:
         chunk_size = old["chunk_size"] if old else DEFAULT_CHUNK_SIZE
     if full_annual is None:
@@ -166,16 +169,18 @@ def run_sweep(spec, out_dir, *, workers=1, scheduler=None, dask_local=None, chun
     builder = PointBuilder(spec)
     check = validate_points(spec, points, builder)
     t_validate = time.perf_counter()
+    logger.info("validate %d points: %.2f s", len(points), t_validate - t0)
     from energysim.cache import WeatherCache
 
     weather_cache = (WeatherCache(Path(profile_cache.folder) / "weather")
                      if getattr(profile_cache, "folder", None) is not None else None)
     weather, meta = load_scenario_weather(spec.base, weather_cache)
     t_weather = time.perf_counter()
+    logger.info("weather %s: %.2f s", spec.base.weather.source, t_weather - t_validate)
     manifest = manifest_for(spec, points, chunk_size, full_annual, meta.get("sha256"))
     todo = open_store(folder, manifest, resume=resume, overwrite=overwrite,
                       force_changed=force_changed, where=spec.where)
-    _copy_inputs(folder, spec)
+    copy_inputs(folder, spec)
     profiles = {}
     if todo:
         for fleet_cfg, site in check["profiles"].values():
@@ -183,6 +188,7 @@ def run_sweep(spec, out_dir, *, workers=1, scheduler=None, dask_local=None, chun
             if key not in profiles:
                 profiles[key] = profile_for(fleet_cfg, site, weather, meta, profile_cache)
     t_profiles = time.perf_counter()
+    logger.info("physics, %d distinct profiles: %.2f s", len(profiles), t_profiles - t_weather)
     techs = technologies(spec)
     context = Context(spec=spec, weather=weather, weather_meta=meta, profiles=profiles,
                       techs=techs, full_annual=full_annual, token=uuid.uuid4().hex)
@@ -190,31 +196,33 @@ def run_sweep(spec, out_dir, *, workers=1, scheduler=None, dask_local=None, chun
                        codes=points.codes[i * chunk_size:(i + 1) * chunk_size],
                        tags=tuple(points.tags[i * chunk_size:(i + 1) * chunk_size]))
              for i in todo]
-    if progress is not None:
-        progress("total", sum(len(t.tags) for t in tasks))
+    total = sum(len(t.tags) for t in tasks)
+    done = 0
+    if on_progress is not None:
+        on_progress(0, total)
     written = set()
 
     def on_result(result):
+        nonlocal done
         chunk_id = result[0]
         if chunk_id in written:  # a duplicate result (rescheduled task): already stored
             return
         write_chunk(folder, spec, techs, result)
         written.add(chunk_id)
-        if progress is not None:
-            progress("points", len(result[1]))
+        done += len(result[1])
+        if on_progress is not None:
+            on_progress(done, total)
 
-    try:
-        if scheduler or dask_local:
-            run_dask(context, tasks, on_result, scheduler=scheduler, dask_local=dask_local)
-        else:
-            # Chunks run in this process reuse the tables validated above.
-            _WORKER_STATE.clear()
-            _WORKER_STATE[context.token] = {"builder": builder,
-                                            "cache": _ProfileDict(context.profiles)}
-            run_local(context, tasks, workers, on_result, min_points_per_worker)
-    finally:
-        _WORKER_STATE.clear()
+    if scheduler or dask_local:
+        run_dask(context, tasks, on_result, scheduler=scheduler, dask_local=dask_local)
+    else:
+        # Chunks run in this process reuse the tables validated above.
+        run_local(context, tasks, workers, on_result, min_points_per_worker,
+                  state=WorkerState.for_context(context, builder))
     t_chunks = time.perf_counter()
+    logger.info("kernels, %d chunks of up to %d points on %s: %.2f s", len(tasks), chunk_size,
+                "Dask" if scheduler or dask_local else f"up to {workers} local process(es)",
+                t_chunks - t_profiles)
     frame = combine_chunks(folder, spec, techs, len(points), cn_units=cn_units)
     summary = summarize(frame, spec, techs)
     summary["seconds"] = {"validate": t_validate - t0, "weather": t_weather - t_validate,
@@ -222,8 +230,9 @@ def run_sweep(spec, out_dir, *, workers=1, scheduler=None, dask_local=None, chun
                           "chunks": t_chunks - t_profiles,
                           "total": time.perf_counter() - t0}
     summary["n_profiles"] = len(check["profiles"])
-    _atomic_text(json.dumps(summary, indent=2, ensure_ascii=False, default=_json_default) + "\n",
+    atomic_text(json.dumps(summary, indent=2, ensure_ascii=False, default=_json_default) + "\n",
                  folder / "summary.json")
+    logger.info("write points.parquet and summary.json: %.2f s", time.perf_counter() - t_chunks)
     return SweepOutcome(folder=folder, points=frame, summary=summary,
                         n_chunks=manifest["n_chunks"], computed_chunks=len(tasks),
                         n_profiles=len(check["profiles"]), seconds=summary["seconds"])
@@ -233,3 +242,61 @@ def _json_default(value):
     if isinstance(value, (np.integer, np.floating)):
         return value.item()
     return str(value)
+
+
+# --------------------------------------------------------------------------- Python API
+
+def sweep_points(spec, out_dir=None, *, base_dir=None, **options):
+    """Run a sweep given as a file or a dict and return its points table.
+
+    This is ``energysim.run_sweep``: the sweep file format of :mod:`energysim.sweep`, from
+    Python, with writing to a folder optional.
+
+    Parameters
+    ----------
+    spec : str, Path, dict or SweepSpec
+        A sweep TOML file, or its contents as a dict (``base``, ``[design]``,
+        ``[parameters]``, ``[output]``), or a parsed :class:`SweepSpec`.
+    out_dir : str or Path, optional
+        Write the sweep to ``out_dir/<name>/`` (resumable, as ``energysim sweep -o``).
+        Default: a temporary folder, removed before returning.
+    base_dir : str or Path, optional
+        For a dict: the folder a relative ``base`` is resolved against (default: the
+        current folder).
+    **options
+        Passed to :func:`run_sweep` (``workers``, ``chunk_size``, ``profile_cache``,
+        ``overwrite``, ``resume``, ...).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per point: ``point``, ``tag``, the parameters, then the KPIs
+        (``delivered_mwh_<tech>_<year>`` [MWh], ``capacity_factor_<tech>_<year>`` [1],
+        ``curtailed_mwh_total`` [MWh], ``cumulative_avoided_tco2_<year>`` [tCO2]).
+
+    Raises
+    ------
+    ScenarioError
+        One line naming the sweep (file or ``<dict>``), the parameter and what is allowed.
+    """
+    import hashlib
+    import tempfile
+
+    from energysim.sweep.spec import SweepSpec, load_sweep, parse_sweep
+
+    if isinstance(spec, dict):
+        import tomli_w
+
+        try:
+            text = tomli_w.dumps(spec)
+        except (TypeError, ValueError) as err:
+            raise ScenarioError(f"<dict sweep>: not TOML data: {err}") from None
+        folder = Path(base_dir) if base_dir is not None else Path.cwd()
+        spec = parse_sweep(spec, folder / "sweep.toml", text=text,
+                           sha256=hashlib.sha256(text.encode("utf-8")).hexdigest())
+    elif not isinstance(spec, SweepSpec):
+        spec = load_sweep(spec)
+    if out_dir is not None:
+        return run_sweep(spec, out_dir, **options).points
+    with tempfile.TemporaryDirectory(prefix="energysim-sweep-") as temporary:
+        return run_sweep(spec, temporary, **options).points
