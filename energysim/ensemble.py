@@ -21,7 +21,7 @@ import pandas as pd
 
 from energysim import weather as weather_mod
 from energysim.errors import ScenarioError
-from energysim.simulate import milestone_years, simulate_batch
+from energysim.simulate import load_scenario_weather, milestone_years, simulate_batch
 
 #: Exceedance levels reported, as {key: percentile of the weather years}. [%]
 EXCEEDANCE_PERCENTILES = {"p90": 10.0, "p50": 50.0, "p10": 90.0}
@@ -52,10 +52,46 @@ def weather_years(scenario, n_years, weather_cache=None):
     if n_years < 2:
         raise ScenarioError(f"--weather-years {n_years}: give 2 or more weather years")
     source = scenario.weather.source
-    if source.startswith(weather_mod.BUILTIN_SHAOGUAN):
-        return weather_mod.builtin_shaoguan_years(n_years, scenario.weather.seed)
-    raise ScenarioError(f"{source}: one weather file is one weather year: an ensemble of "
-                        f"{n_years} needs builtin:shaoguan (generated years)")
+    if not scenario.weather_years_given():
+        if source.startswith(weather_mod.BUILTIN_SHAOGUAN):
+            return weather_mod.builtin_shaoguan_years(n_years, scenario.weather.seed)
+        raise ScenarioError(f"{source}: one weather file is one weather year: an ensemble of "
+                            f"{n_years} needs builtin:shaoguan (generated years) or [weather] "
+                            "source as a list or a glob of files")
+    files = weather_files(scenario)
+    if n_years > len(files):
+        raise ScenarioError(f"[weather] source = {source!r}: {len(files)} weather files for "
+                            f"--weather-years {n_years}: give at most {len(files)}")
+    out = []
+    for path in files[:n_years]:
+        one = scenario.model_copy(update={"weather": scenario.weather.model_copy(
+            update={"source": str(path)})})
+        out.append(load_scenario_weather(one, weather_cache))
+    return out
+
+
+def weather_files(scenario):
+    """The files of a ``[weather] source`` given as a list or a glob, in that order.
+
+    A glob (``*``, ``?``, ``[``) is expanded relative to the scenario's folder and sorted.
+
+    Returns
+    -------
+    list of Path
+
+    Raises
+    ------
+    ScenarioError
+        A glob that matches no file.
+    """
+    source = scenario.weather.source
+    if isinstance(source, list):
+        return [scenario.resolve_path(s) for s in source]
+    pattern = scenario.resolve_path(source)
+    files = sorted(p for p in pattern.parent.glob(pattern.name) if p.is_file())
+    if not files:
+        raise ScenarioError(f"[weather] source = {source!r}: the glob matches no file")
+    return files
 
 
 def run_ensemble(scenario, weathers, profile_cache=None):
@@ -113,9 +149,10 @@ def uncertainty(scenario, ensemble):
     Returns
     -------
     dict
-        ``n_weather_years``, ``definition`` and ``milestones``: a list of
+        ``n_weather_years``, ``definition``, ``milestones``: a list of
         ``{"year": ..., "delivered_mwh": {"p50", "p90", "p10"}, "avoided_tco2": {...}}``
-        summed over the fleets. [MWh], [tCO2]
+        summed over the fleets, and ``annual``: the same of ``delivered_mwh`` for every
+        simulated year (for the bands of the figures). [MWh], [tCO2]
     """
     totals = ensemble.groupby(["year", "weather_year"])[["delivered_mwh", "avoided_tco2"]].sum()
     milestones = []
@@ -127,8 +164,13 @@ def uncertainty(scenario, ensemble):
             entry[column] = {key: float(np.percentile(values, q))
                              for key, q in EXCEEDANCE_PERCENTILES.items()}
         milestones.append(entry)
+    annual = [{"year": int(year),
+               "delivered_mwh": {key: float(np.percentile(group["delivered_mwh"], q))
+                                 for key, q in EXCEEDANCE_PERCENTILES.items()}}
+              for year, group in totals.groupby(level="year")]
     return {
         "n_weather_years": int(ensemble["weather_year"].max()),
+        "annual": annual,
         "definition": "P90 is exceeded in 90 % of weather years (10th percentile), P10 in "
                       "10 % (90th percentile), P50 is the median; sums over the fleets",
         "milestones": milestones,

@@ -90,3 +90,25 @@ def test_one_file_is_one_year():
         weather_years(scenario, 5)
     with pytest.raises(ScenarioError, match="2 or more"):
         weather_years(parse_scenario(SCENARIO), 1)
+
+
+def test_one_file_per_weather_year_by_list_or_glob(tmp_path):
+    for i in range(3):
+        data, meta = W.builtin_shaoguan(seed=10 + i)
+        W.to_weather_csv(data, meta, tmp_path / f"year{i}.csv")
+    glob = parse_scenario(SCENARIO.replace('altitude_m = 61', 'altitude_m = 61\n[weather]\nsource = "year*.csv"'),
+                          base_dir=tmp_path)
+    listed = parse_scenario(SCENARIO.replace(
+        'altitude_m = 61', 'altitude_m = 61\n[weather]\nsource = ["year2.csv", "year0.csv"]'),
+        base_dir=tmp_path)
+    years = weather_years(glob, 3)
+    assert [m["sha256"] for _, m in years] == [W.load_weather(tmp_path / f"year{i}.csv")[1]["sha256"]
+                                              for i in range(3)]
+    table = run_ensemble(listed, weather_years(listed, 2))
+    assert sorted(table.weather_year.unique()) == [1, 2]
+    with pytest.raises(ScenarioError, match="3 weather files for --weather-years 4"):
+        weather_years(glob, 4)
+    from energysim.simulate import run_scenario
+
+    with pytest.raises(ScenarioError, match="names several weather years"):
+        run_scenario(glob)
