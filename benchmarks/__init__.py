@@ -19,6 +19,9 @@ with MET / NOT MET:
 ``growth``
     4. Kernel time and memory at 100, 1,000 and 10,000 scenarios, and chunks of scenarios
        on a Dask ``LocalCluster`` of 1 and 2 workers.
+``ensemble``
+    (issue 11, no target) ``--weather-years 20`` on the shipped potential scenario against
+    one new weather year: generation, physics and run, cold and with profiles memoised.
 
 ``--quick`` runs tiny sizes only: it checks that the benchmarks still run, never that they
 are fast (targets are then reported as "not judged"). Nothing here is imported by the

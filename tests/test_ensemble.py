@@ -112,3 +112,29 @@ def test_one_file_per_weather_year_by_list_or_glob(tmp_path):
 
     with pytest.raises(ScenarioError, match="names several weather years"):
         run_scenario(glob)
+
+
+def test_cli_run_weather_years_writes_the_ensemble(tmp_path):
+    import json
+
+    import pandas as pd
+    from click.testing import CliRunner
+
+    from energysim.cli import main
+
+    path = tmp_path / "ens.toml"
+    path.write_text(SCENARIO, encoding="utf-8")
+    run = CliRunner().invoke(main, ["run", str(path), "-o", str(tmp_path / "out"),
+                                    "--weather-years", "3", "--no-cache", "--no-plots"])
+    assert run.exit_code == 0, run.output
+    assert "over 3 weather years" in run.output
+    folder = tmp_path / "out" / "ens"
+    table = pd.read_parquet(folder / "ensemble.parquet")
+    assert len(table) == 3 * 8 * 2 and set(table.columns) >= {"weather_year", "year", "fleet",
+                                                              "delivered_mwh", "avoided_tco2"}
+    block = json.loads((folder / "summary.json").read_text(encoding="utf-8"))["uncertainty"]
+    assert block["n_weather_years"] == 3
+    assert set(block["milestones"][0]["delivered_mwh"]) == {"p50", "p90", "p10"}
+    bad = CliRunner().invoke(main, ["run", str(path), "-o", str(tmp_path / "o2"),
+                                    "--weather-years", "1"])
+    assert bad.exit_code == 2 and not (tmp_path / "o2").exists()
