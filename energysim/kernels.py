@@ -309,7 +309,8 @@ def _dispatch_hours(profiles, dispatchable, capacity, limit, rows, ef_shape, pow
 
     ``fleet_out`` (n_fleets, N_FLEET_OUT), ``store_out`` (n_storage, N_STORE_OUT) and
     ``elec_out`` (n_elec,) are accumulated into (callers zero them). With ``record``,
-    ``hourly_fleet`` (3, n_fleets, n_rows: generation, delivered, curtailed),
+    ``hourly_fleet`` (5, n_fleets, n_rows: generation, delivered, curtailed, charged into
+    storage, consumed by electrolysers),
     ``hourly_store`` (3, n_storage, n_rows: charged, discharged, energy at the hour's end)
     and ``hourly_elec`` (n_elec, n_rows: load) receive every hour.
     """
@@ -412,6 +413,8 @@ def _dispatch_hours(profiles, dispatchable, capacity, limit, rows, ef_shape, pow
                     hourly_fleet[0, f, r] = run
                     hourly_fleet[1, f, r] = run
                     hourly_fleet[2, f, r] = 0.0
+                    hourly_fleet[3, f, r] = 0.0
+                    hourly_fleet[4, f, r] = 0.0
             else:
                 side = g - ded[f]
                 ch = side * q_charged
@@ -428,6 +431,8 @@ def _dispatch_hours(profiles, dispatchable, capacity, limit, rows, ef_shape, pow
                     hourly_fleet[0, f, r] = g
                     hourly_fleet[1, f, r] = dlv
                     hourly_fleet[2, f, r] = cut
+                    hourly_fleet[3, f, r] = ch
+                    hourly_fleet[4, f, r] = cons + ded[f]
     for b in range(n_store):
         store_out[b, STORE_ENERGY_END] = energy[b]
 
@@ -539,8 +544,8 @@ def dispatch_year(profiles, dispatchable, capacity_mw, export_limit_mw, rows, ef
     energy of the previous year). Shapes as in :func:`dispatch_kernel` without the scenario
     and year axes; ``rows`` are the year's typical-year rows.
 
-    Returns nothing; fills ``out_hourly_fleet`` (3, n_fleets, n_rows: generation, delivered,
-    curtailed), ``out_hourly_store`` (3, n_storage, n_rows: charged, discharged, usable
+    Returns nothing; fills ``out_hourly_fleet`` (5, n_fleets, n_rows: generation, delivered,
+    curtailed, charged into storage, consumed by electrolysers), ``out_hourly_store`` (3, n_storage, n_rows: charged, discharged, usable
     energy at the end of the hour) and ``out_hourly_elec`` (n_elec, n_rows: load). [MW, MWh]
     """
     n_fleets = profiles.shape[0]

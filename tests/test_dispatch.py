@@ -291,7 +291,7 @@ def test_hourly_conservation_and_state_of_charge_bounds(seeded):
         for y in range(3):
             rows = d["rows_list"][y]
             n = rows.size
-            hf = np.empty((3, 4, n))
+            hf = np.empty((5, 4, n))
             hs = np.empty((3, 2, n))
             he = np.empty((2, n))
             start = (np.zeros(2) if y == 0 else out["store"][s, y - 1, :, STORE_ENERGY_END])
@@ -300,10 +300,13 @@ def test_hourly_conservation_and_state_of_charge_bounds(seeded):
                                   d["power"][s, y], d["usable"][s, y], d["rte"],
                                   np.ascontiguousarray(start), d["elec"][s, y], d["min_load"],
                                   d["supply"], hf, hs, he)
-            gen, dlv, cut = hf
+            gen, dlv, cut, sent_store, sent_elec = hf
             # every hour: generation = delivered + charged + consumed + curtailed
             np.testing.assert_allclose(gen.sum(axis=0), dlv.sum(axis=0) + hs[0].sum(axis=0)
                                        + he.sum(axis=0) + cut.sum(axis=0), rtol=RTOL, atol=ATOL)
+            np.testing.assert_allclose(gen, dlv + cut + sent_store + sent_elec, rtol=RTOL, atol=ATOL)
+            np.testing.assert_allclose(sent_store.sum(axis=0), hs[0].sum(axis=0), rtol=RTOL, atol=ATOL)
+            np.testing.assert_allclose(sent_elec.sum(axis=0), he.sum(axis=0), rtol=RTOL, atol=ATOL)
             # the grid never gets more than the limit
             assert (dlv.sum(axis=0) + hs[1].sum(axis=0) <= d["limit"][s, y] + ATOL).all()
             assert (hs[2] >= -ATOL).all() and (hs[2] <= d["usable"][s, y][:, None] + ATOL).all()
