@@ -452,20 +452,21 @@ class StorageFleet(_Fleet):
         if not isinstance(data, dict):
             return data
         data = dict(data)
-        for key, target in _POWER_KEYS.items():
-            if key in data:
-                if target in data:
-                    raise ValueError(f"give {key} or {target}, not both (power_* is the usual key)")
-                data[target] = data.pop(key)
-        if data.get("pairing") is not None:
-            given = [k for k in ("capacity_wan_kw", "additions_mw", "additions_wan_kw",
-                                 "buildout", "buildout_share", "duration_h") if k in data]
+        if data.get("pairing") in PAIRING_PRESETS:
+            given = [k for k in ("power_mw", "power_wan_kw", "capacity_wan_kw", "additions_mw",
+                                 "additions_wan_kw", "buildout", "buildout_share", "duration_h")
+                     if k in data]
             if data.get("capacity_mw", 0.0) != 0.0:  # 0: a resolved scenario's placeholder
                 given.insert(0, "capacity_mw")
             if given:
                 raise ValueError(f"pairing = {data['pairing']!r} sets power and duration from the "
                                  f"PV and wind additions: drop {', '.join(given)}")
             data["capacity_mw"] = 0.0  # placeholder: the pairing rule states the power
+        for key, target in _POWER_KEYS.items():
+            if key in data:
+                if target in data:
+                    raise ValueError(f"give {key} or {target}, not both (power_* is the usual key)")
+                data[target] = data.pop(key)
         return data
 
     @model_validator(mode="after")
