@@ -282,3 +282,20 @@ def test_pv_wind_scenarios_keep_their_columns(weather):
     result = run(with_limit(HEAD + PV), weather)
     assert "charged_mwh" not in result.annual and "soc_mwh" not in result.hourly[2023]
     assert isinstance(result.annual, pd.DataFrame)
+
+
+def test_shipped_integrated_scenario(repo_root, weather):
+    from energysim.scenario import load_scenario
+
+    scenario = load_scenario(repo_root / "scenarios" / "shaoguan-integrated.toml")
+    assert {f.technology for f in scenario.units} == {"pv", "wind", "hydro", "biomass", "storage",
+                                                      "electrolyser"}
+    result = run_scenario(scenario, *weather)
+    a = result.annual
+    fleets = a[~a.technology.isin(["storage", "electrolyser"])]
+    np.testing.assert_allclose(fleets.generation_mwh, fleets.delivered_mwh + fleets.charged_mwh
+                               + fleets.consumed_mwh + fleets.curtailed_mwh, rtol=RTOL, atol=ATOL)
+    paired = rows(result, "storage").set_index("year")
+    assert paired.installed_mw[2022] == 0 and paired.installed_mw[2030] > 0
+    assert rows(result, "electrolyser").hydrogen_t.sum() > 0
+    assert "baseline_offset_share" in result.summary["milestones"][0]
