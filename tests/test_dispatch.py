@@ -186,15 +186,18 @@ def reference(profiles, dispatchable, capacity, limit, rows_list, shape, power, 
 @pytest.fixture
 def seeded():
     rng = np.random.default_rng(0)
-    n_scen, n_years, n_h = 4, 3, 300
+    n_scen, n_years, n_h = 4, 3, 288  # 12 whole days: days that cannot bind are skipped
     profiles = rng.random((4, n_h)) * (rng.random((4, n_h)) > 0.3)
+    profiles *= np.repeat(rng.uniform(0.1, 1.0, n_h // 24), 24)  # calm and windy days
     profiles[3] = 0.6  # biomass, flat
     dispatchable = np.array([0, 0, 0, 1])
     capacity = rng.uniform(10, 100, (n_scen, n_years, 4))
     limit = rng.uniform(40, 150, (n_scen, n_years))
     limit[0, 0] = np.inf
     limit[1, :] = 1e6  # never binds: pruned years once the store is empty
-    rows_list = [np.arange(n_h), np.r_[np.arange(50), np.arange(26, 300)], np.arange(n_h)]
+    limit[2, :] = 0.6 * (capacity[2] * profiles.max(axis=1)).sum(axis=1)  # binds on some days
+    # year 2 repeats day 1 (as a leap year repeats Feb 28)
+    rows_list = [np.arange(n_h), np.r_[np.arange(48), np.arange(24, n_h)], np.arange(n_h)]
     max_rows = max(len(r) for r in rows_list)
     rows = np.zeros((n_years, max_rows), np.int64)
     for y, r in enumerate(rows_list):
