@@ -299,3 +299,16 @@ def test_shipped_integrated_scenario(repo_root, weather):
     assert paired.installed_mw[2022] == 0 and paired.installed_mw[2030] > 0
     assert rows(result, "electrolyser").hydrogen_t.sum() > 0
     assert "baseline_offset_share" in result.summary["milestones"][0]
+
+
+def test_figures_show_new_fleets_but_not_storage_as_capacity(weather):
+    from energysim.plotting import annual_generation_figure, installed_capacity_figure
+
+    result = run(with_limit(HEAD + PV + HYDRO + BIOMASS + STORAGE + ELECTROLYSER), weather)
+    fig = installed_capacity_figure(result, units="si")
+    names = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert names == ["biomass", "hydro", "PV"]
+    fig = annual_generation_figure(result, units="cn")
+    names = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert any(n.startswith("储能 storage") for n in names)
+    assert not any("electrolyser" in n for n in names)
