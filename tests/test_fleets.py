@@ -312,3 +312,21 @@ def test_figures_show_new_fleets_but_not_storage_as_capacity(weather):
     names = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert any(n.startswith("储能 storage") for n in names)
     assert not any("electrolyser" in n for n in names)
+
+
+def test_batch_of_dispatched_scenarios_equals_single_runs(weather):
+    from energysim.simulate import simulate_batch
+
+    texts = [with_limit(HEAD + PV + HYDRO + STORAGE + ELECTROLYSER, f"export_limit_mw = {mw}\n")
+             for mw in (200, 260)]
+    texts.append(texts[0].replace("power_mw = 50", "power_mw = 80"))
+    scenarios = [parse(t) for t in texts]
+    batch = simulate_batch(scenarios, *weather)
+    for scenario, arrays in zip(scenarios, batch):
+        alone = simulate_batch([scenario], *weather)[0]
+        np.testing.assert_allclose(arrays.curtailed_mwh, alone.curtailed_mwh, rtol=RTOL)
+        np.testing.assert_allclose(arrays.dispatch.storage_charged_mwh,
+                                   alone.dispatch.storage_charged_mwh, rtol=RTOL)
+    assert not np.allclose(batch[0].curtailed_mwh, batch[1].curtailed_mwh)
+    assert not np.allclose(batch[0].dispatch.storage_charged_mwh,
+                           batch[2].dispatch.storage_charged_mwh)
