@@ -1,6 +1,6 @@
 """energysim benchmarks: ``python -m benchmarks [--quick] [--only NAME ...]``.
 
-Four targets (issue 6), one module each; every figure is printed next to a reference timed
+Five targets (issues 6 and 12), one module each; every figure is printed next to a reference timed
 in the same run (absolute times on a shared machine drift, ratios hold) and its target,
 with MET / NOT MET:
 
@@ -19,6 +19,10 @@ with MET / NOT MET:
 ``growth``
     4. Kernel time and memory at 100, 1,000 and 10,000 scenarios, and chunks of scenarios
        on a Dask ``LocalCluster`` of 1 and 2 workers.
+``dispatch``
+    5. The same 10,000 x 40 x 8,760 problem through the dispatch kernel with one storage
+       and one electrolyser (issue 12): at most 5x the time of today's kernel on the same
+       scenarios, and against the latency bound of the state-of-charge chain.
 ``ensemble``
     (issue 11, no target) ``--weather-years 20`` on the shipped potential scenario against
     one new weather year: generation, physics and run, cold and with profiles memoised.
@@ -28,4 +32,4 @@ are fast (targets are then reported as "not judged"). Nothing here is imported b
 package or by the unit tests except through ``python -m benchmarks --quick``.
 """
 
-MODULES = ("kernel", "end_to_end", "cli", "growth", "ensemble")
+MODULES = ("kernel", "end_to_end", "cli", "growth", "dispatch", "ensemble")
