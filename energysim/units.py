@@ -82,9 +82,19 @@ def mw_to_gw(value):
     return value / MW_PER_GW
 
 
+def gw_to_mw(value):
+    """Convert GW to MW (plot axes). [GW] -> [MW]"""
+    return value * MW_PER_GW
+
+
 def mwh_to_twh(value):
     """Convert MWh to TWh (plot axes). [MWh] -> [TWh]"""
     return value / MWH_PER_TWH
+
+
+def twh_to_mwh(value):
+    """Convert TWh to MWh (plot axes). [TWh] -> [MWh]"""
+    return value * MWH_PER_TWH
 
 
 def t_to_mt(value):
