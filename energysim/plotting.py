@@ -968,7 +968,7 @@ def tornado_figure(tornado, title=None, units="cn"):
             return quantity.values(value, units)
     effects = list(tornado["effects"])[::-1]  # largest on top
     baseline = scale(tornado["baseline"])
-    fig, ax = _subplots(figsize=(8, 1.5 + 0.5 * max(len(effects), 1)))
+    fig, ax = _subplots(figsize=(8, 1.9 + 0.5 * max(len(effects), 1)))
     low_label = bilingual("最低值", "lowest value (or first label)", units)
     high_label = bilingual("最高值", "highest value (or last label)", units)
     for row, effect in enumerate(effects):
@@ -990,10 +990,13 @@ def tornado_figure(tornado, title=None, units="cn"):
     else:
         value_axis(ax, quantity, units, which="x")
     ax.set_ylabel(bilingual("参数", "parameter", units))
-    if effects:
-        ax.legend(fontsize=7, loc="lower right")
     default = bilingual("各参数的影响", "sweep: effect of each parameter (mean at its lowest / "
                                       "highest level)", units)
     ax.set_title(title or default, fontsize=10)
-    fig.tight_layout()
+    bottom = 0.0
+    if effects:  # under the axes: inside, the legend would cover a bar
+        fig.legend(*ax.get_legend_handles_labels(), loc="lower center", ncol=2, fontsize=7,
+                   frameon=False)
+        bottom = 0.3 / fig.get_figheight()
+    fig.tight_layout(rect=(0, bottom, 1, 1))
     return fig

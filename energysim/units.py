@@ -52,6 +52,15 @@ def mw_to_wan_kw(value):
     return value / MW_PER_WAN_KW
 
 
+def wan_kwh_to_mwh(value):
+    """Convert 万千瓦时 to MWh. [万千瓦时] -> [MWh]
+
+    >>> wan_kwh_to_mwh(8302.36)  # 乳源大布, 2019
+    83023.6
+    """
+    return value * MWH_PER_WAN_KWH
+
+
 def mwh_to_yi_kwh(value):
     """Convert MWh to 亿千瓦时. [MWh] -> [亿千瓦时]"""
     return value / MWH_PER_YI_KWH

@@ -255,6 +255,8 @@ def test_tornado_units(tmp_path):
     ax = cn.axes[0]
     assert ax.get_xlabel().endswith("[万吨CO2]") and "累计" in ax.get_xlabel()
     assert ax.child_axes[0].get_xlabel() == "[Mt CO2]"
+    (legend,) = cn.legends  # under the axes, covering no bar
+    assert not boxes(cn, [legend])[0].overlaps(ax.get_window_extent())
     low_bar = ax.patches[0]
     assert low_bar.get_x() + low_bar.get_width() == pytest.approx(9000.0)  # 0.9e8 t = 9000 万吨
     si = plotting.tornado_figure(tornado, units="si")
