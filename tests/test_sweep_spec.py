@@ -1,8 +1,9 @@
 """The sweep file's model: strict types, the scenario's one-line messages, exclusive keys.
 
 Every message goes through :func:`energysim.scenario.format_validation_error`; keys that
-replace each other come from :data:`energysim.scenario_paths.REPLACES`, and a test checks
-that the scenario itself refuses exactly those pairs.
+replace each other (both ways) come from :data:`energysim.scenario_paths.REPLACES`, and a
+test checks that the scenario itself refuses each such pair (a new pair needs a value in
+VALUES below).
 """
 
 import math
@@ -42,10 +43,14 @@ VALUES = {
     "turbine": "E-115/3000", "power_curve": {"wind_speed_ms": [3, 12, 25],
                                              "power_kw": [0, 3000, 3000]},
     "emission_factor_t_per_mwh": {"2021": 0.5}, "emission_factor": {"preset": "guangdong"},
+    "roughness_length_m": 0.1, "shear_exponent": 0.2,
 }
-TABLE = {"turbine": "wind", "power_curve": "wind", "emission_factor_t_per_mwh": "grid",
-         "emission_factor": "grid"}
-PAIRS = sorted({tuple(sorted((key, other))) for key, others in REPLACES.items() for other in others})
+TABLE = {"turbine": "wind", "power_curve": "wind", "roughness_length_m": "wind",
+         "shear_exponent": "wind", "emission_factor_t_per_mwh": "grid", "emission_factor": "grid"}
+# Pairs that replace each other (a key that replaces another one way only, such as the
+# wind_profile derived from roughness_length_m, may be swept beside it).
+PAIRS = sorted({tuple(sorted((key, other))) for key, others in REPLACES.items()
+                for other in others if key in REPLACES.get(other, ())})
 
 
 @pytest.fixture
@@ -69,6 +74,8 @@ def _table(keys):
     data = {key: VALUES[key] for key in keys}
     if table == "wind":
         data.update(name="w", capacity_mw=10, hub_height_m=100, mean_wind_speed_ms=6.0)
+        if not {"turbine", "power_curve"} & set(keys):
+            data["turbine"] = VALUES["turbine"]
     elif table == "pv":
         data["name"] = "p"
         if not any(k.startswith(("capacity", "additions")) for k in keys):
@@ -96,6 +103,13 @@ def test_keys_that_replace_each_other_are_refused_together_by_scenario_and_sweep
     spec = parse_sweep({"base": "base.toml", "parameters": {b: [VALUES[pair[1]]]}},
                        base_path.parent / "ok.toml")
     assert validate_points(spec, expand(spec))["groups"] == 1
+
+
+def test_a_key_replaced_one_way_only_may_be_swept_beside_the_key_replacing_it(base_path):
+    spec = parse_sweep({"base": "base.toml", "parameters": {
+        "wind[0].wind_profile": ["logarithmic"], "wind[0].roughness_length_m": [0.05, 0.2]}},
+        base_path.parent / "ok.toml")
+    assert validate_points(spec, expand(spec))["groups"] == 2
 
 
 def test_a_linked_parameter_cannot_set_both_keys_of_a_pair(base_path):

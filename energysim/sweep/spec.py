@@ -668,14 +668,20 @@ def _table_and_key(keys):
     return keys[:-1], keys[-1]
 
 
+def _exclusive(key, other):
+    # Keys that replace each other (capacity_mw and capacity_wan_kw), not one way only
+    # (roughness_length_m replaces the wind_profile derived from it, which may be given).
+    return other in REPLACES.get(key, ()) and key in REPLACES.get(other, ())
+
+
 def _check_exclusive(parameters, where):
-    """Keys that replace each other (the scenario's :data:`REPLACES`) cannot both be swept."""
+    """Keys of one table that replace each other (:data:`REPLACES`) cannot both be swept."""
     seen = []
     for param in parameters:
         for keys in param.targets:
             table, key = _table_and_key(keys)
             for other, other_table, other_key in seen:
-                if other_table == table and other_key in REPLACES.get(key, ()):
+                if other_table == table and _exclusive(key, other_key):
                     raise ScenarioError(
                         f"{where} [parameters] {_printable(param.path)}: sets {key}, which "
                         f"excludes {other_key} set by {_printable(other.path)} (a table takes "
