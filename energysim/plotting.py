@@ -94,7 +94,7 @@ def cumulative_avoided_figure(result, milestones=True):
     return fig
 
 
-def save_figures(result, folder):
+def save_figures(result, folder, **_options):
     """Draw the standard run figures into ``folder`` as PNG files. [list of Path]"""
     paths = []
     for name, draw in zip(FIGURE_FILES, (installed_capacity_figure, annual_generation_figure,
@@ -174,7 +174,7 @@ def _legend_below(fig, handles, labels, ncol):
     return (0.1 + 0.25 * rows) / fig.get_figheight()  # figure fraction the legend takes
 
 
-def capacity_comparison_figure(results, labels=None):
+def capacity_comparison_figure(results, labels=None, **_options):
     """Installed capacity by year, one panel per technology, one line per scenario. [GW axis]
 
     Parameters
@@ -211,7 +211,7 @@ def capacity_comparison_figure(results, labels=None):
     return fig
 
 
-def generation_comparison_figure(results, labels=None):
+def generation_comparison_figure(results, labels=None, **_options):
     """Delivered (solid) and curtailed (dotted) energy by year, one colour per scenario. [TWh axis]
 
     Parameters
@@ -247,7 +247,7 @@ def generation_comparison_figure(results, labels=None):
 
 
 def cumulative_avoided_comparison_figure(results, labels=None, peak_year=2030,
-                                         neutrality_year=2060):
+                                         neutrality_year=2060, **_options):
     """Cumulative avoided CO2 by year against the 3060 milestones. [Mt axis]
 
     The carbon-peak and neutrality years are marked with vertical lines, and each
@@ -307,13 +307,13 @@ def cumulative_avoided_comparison_figure(results, labels=None, peak_year=2030,
     return fig
 
 
-def typical_day_figure(profiles, titles=None):
+def typical_day_figure(profiles, titles=None, **_options):
     """Mean delivered power by local hour of day, one panel per season.
 
     Parameters
     ----------
     profiles : sequence of pandas.DataFrame
-        One per scenario, from ``energysim.report.typical_day_profiles``: index
+        One per scenario, from ``energysim.comparison.typical_day_profiles``: index
         ``(season, hour)`` with seasons ``DJF``..``SON`` and local hours 0..23, one column
         per technology holding the mean delivered power. [MW]
     titles : sequence of str, optional
@@ -353,13 +353,13 @@ def typical_day_figure(profiles, titles=None):
     return fig
 
 
-def monthly_heatmap_figure(tables, titles=None):
+def monthly_heatmap_figure(tables, titles=None, **_options):
     """Mean delivered power (all fleets) by month and local hour of day, a panel per scenario.
 
     Parameters
     ----------
     tables : sequence of pandas.DataFrame
-        One per scenario, from ``energysim.report.monthly_hour_table``: 12 rows (months
+        One per scenario, from ``energysim.comparison.monthly_hour_table``: 12 rows (months
         1..12) by 24 columns (local hours 0..23) of mean delivered power. [MW]
     titles : sequence of str, optional
         Panel titles, one per table (non-ASCII ones become ``S<n>``).
@@ -406,7 +406,7 @@ def png_bytes(fig, dpi=COMPARISON_DPI):
     return buffer.getvalue()
 
 
-def tornado_figure(tornado, title=None):
+def tornado_figure(tornado, title=None, **_options):
     """Tornado chart of a sweep: how far each parameter moves one KPI.
 
     Parameters

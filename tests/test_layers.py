@@ -6,10 +6,11 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "energysim"
 
 # module -> energysim modules it may import (the layer list, bottom first)
-ORDER = ["errors", "units", "timeutils", "kernels", "weather", "physics", "fleet", "carbon",
-         "scenario", "results", "simulate", "cache", "sweep", "regress", "plotting", "report", "cli"]
+ORDER = ["errors", "atomic", "units", "timeutils", "kernels", "weather", "physics", "fleet", "carbon",
+         "scenario", "results", "simulate", "cache", "sweep", "regress", "plotting", "comparison", "report", "cli"]
 HEAVY = {"pvlib": {"weather", "physics"}, "windpowerlib": {"physics"}, "numba": {"kernels"},
-         "matplotlib": {"plotting", "report"}, "click": {"cli"}}
+         "matplotlib": {"plotting", "report"}, "click": {"cli"},
+         "jinja2": {"report"}}
 
 
 def _layer(path):

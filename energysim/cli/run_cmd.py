@@ -30,12 +30,10 @@ def resolve_scenario_path(path):
     return path
 
 
-def run_one(scenario, out, overwrite, cn_units, plots, cache):
+def run_one(scenario, out, overwrite, unit_system, plots, cache):
     """Simulate and write one validated scenario; return its result folder and summary."""
     from energysim.cache import ProfileCache, WeatherCache
     from energysim.errors import OutputExistsError
-    from energysim.plotting import save_figures
-    from energysim.results import write_result
     from energysim.simulate import load_scenario_weather, run_scenario
 
     target = Path(out) / scenario.name
@@ -44,12 +42,11 @@ def run_one(scenario, out, overwrite, cn_units, plots, cache):
     weather, meta = load_scenario_weather(scenario, WeatherCache() if cache else None)
     result = run_scenario(scenario, weather, meta,
                           profile_cache=ProfileCache() if cache else None)
-    folder = write_result(result, out, overwrite=overwrite, cn_units=cn_units,
-                          figures=save_figures if plots else None)
+    folder = result.write(out, overwrite=overwrite, units=unit_system, figures=plots)
     return folder, result.summary
 
 
-def run_many(paths, out, *, overwrite, cn_units, hourly_years, jobs, plots, cache, verbosity):
+def run_many(paths, out, *, overwrite, unit_system, hourly_years, jobs, plots, cache, verbosity):
     """Run each scenario (in ``jobs`` processes) and print its milestone table."""
     from energysim.scenario import load_scenario, with_hourly_years
 
@@ -72,7 +69,7 @@ def run_many(paths, out, *, overwrite, cn_units, hourly_years, jobs, plots, cach
                                 "each scenario writes OUT/<name>/, so names must differ")
         names[name] = path
         scenarios.append(scenario)
-    args = [(s, out, overwrite, cn_units, plots, cache) for s in scenarios]
+    args = [(s, out, overwrite, unit_system, plots, cache) for s in scenarios]
     if jobs > 1 and len(scenarios) > 1:
         with ProcessPoolExecutor(max_workers=min(jobs, len(scenarios))) as pool:
             outcomes = list(pool.map(run_one, *zip(*args)))
@@ -80,33 +77,60 @@ def run_many(paths, out, *, overwrite, cn_units, hourly_years, jobs, plots, cach
         outcomes = [run_one(*a) for a in args]
     for folder, summary in outcomes:
         if verbosity >= 0:
-            click.echo(milestone_table(summary, cn_units))
+            click.echo(milestone_table(summary, unit_system))
             click.echo(f"wrote {folder}/")
 
 
-def milestone_table(summary, cn_units=False):
-    """The headline table at the milestone years, in 万千瓦, 亿千瓦时 and 万吨CO2. [str]
+def milestone_table(summary, unit_system="cn"):
+    """The headline table at the milestone years, then the capacity-target progress. [str]
 
-    With ``cn_units`` the SI figures (MW, MWh, tCO2) and cumulative avoided standard coal
-    (万吨标准煤) are printed next to them.
+    Every energy, CO2 and coal column says annual (年, in that year) or cumulative (累计,
+    from the first simulated year through that year). ``unit_system`` "cn" gives each
+    quantity in 万千瓦 / 亿千瓦时 / 万吨CO2 / 万吨标准煤 with the SI value (MW, GWh, ktCO2,
+    ktce) in the column beside it; "si" gives the SI columns only, with no Chinese unit.
     """
-    from energysim.report import text_table
+    import pandas as pd
 
-    header = ["year", "PV 万千瓦", "wind 万千瓦", "delivered 亿千瓦时", "avoided 万吨CO2",
-              "cumulative 万吨CO2"]
-    if cn_units:
-        header += ["PV MW", "wind MW", "delivered MWh", "avoided tCO2", "coal 万吨标准煤"]
+    from energysim.comparison import QUANTITIES, format_targets, milestone_text, text_table
+
+    cn = unit_system == "cn"
+    short = {"pv": ("光伏", "PV"), "wind": ("风电", "wind"),
+             "delivered": ("年上网电量", "delivered annual"),
+             "co2": ("年减排", "avoided annual"), "co2_cum": ("累计减排", "avoided cumul."),
+             "coal": ("年节煤", "coal annual"), "coal_cum": ("累计节煤", "coal cumul.")}
+    header, cells = ["year"], []
+    for q in QUANTITIES:
+        zh, en = short[q.key]
+        if cn:
+            header.append(f"{zh} {q.cn_unit}")
+            cells.append((q, True))
+        header.append(f"{en} {q.shown_unit}")
+        cells.append((q, False))
     header.append("milestone")
     rows = []
     for stone in summary["milestones"]:
-        row = [str(stone["year"]), f"{units.mw_to_wan_kw(stone['installed_pv_mw']):,.2f}",
-               f"{units.mw_to_wan_kw(stone['installed_wind_mw']):,.2f}",
-               f"{stone['delivered_yi_kwh']:,.2f}", f"{stone['avoided_wan_tco2']:,.2f}",
-               f"{stone['cumulative_avoided_wan_tco2']:,.2f}"]
-        if cn_units:
-            row += [f"{stone['installed_pv_mw']:,.1f}", f"{stone['installed_wind_mw']:,.1f}",
-                    f"{stone['delivered_mwh']:,.0f}", f"{stone['avoided_tco2']:,.0f}",
-                    f"{units.t_to_wan_t(stone['cumulative_avoided_coal_tce']):,.2f}"]
-        rows.append(row + [stone["label"]])
+        row = [str(stone["year"])]
+        for q, in_cn in cells:
+            value = stone.get(q.column)
+            if value is None:
+                row.append("-")
+            elif in_cn:
+                row.append(f"{q.in_cn(value):,.2f}")
+            else:
+                row.append(f"{q.shown(value):,.1f}")
+        rows.append(row + [milestone_text(stone["label"], unit_system)])
     title = f"{summary['scenario']}  ({summary['years'][0]}-{summary['years'][1]})"
-    return title + "\n" + text_table(header, rows, align="l" + "r" * (len(header) - 2) + "l")
+    legend = ("annual 年 = in that year; cumulative 累计 = from the first simulated year through "
+              "that year; capacity in operation at year end" if cn else
+              "annual = in that year; cumulative = from the first simulated year through that "
+              "year; capacity in operation at year end")
+    text = (title + "\n" + legend + "\n"
+            + text_table(header, rows, align="l" + "r" * (len(header) - 2) + "l"))
+    targets = summary.get("capacity_targets") or []
+    if targets:
+        frame = pd.DataFrame([{"scenario": summary["scenario"], **t} for t in targets])
+        if cn:
+            frame["target_wan_kw"] = [units.mw_to_wan_kw(v) for v in frame["target_mw"]]
+            frame["reached_wan_kw"] = [units.mw_to_wan_kw(v) for v in frame["reached_mw"]]
+        text += "\n" + format_targets(frame, unit_system)
+    return text
