@@ -280,8 +280,9 @@ def milestone_tables(table, labels, system):
     Returns
     -------
     list of dict
-        ``{"year", "milestone", "rows"}``; each row ``{"quantity", "cells"}``, a cell
-        ``{"main", "si", "pct", "cls"}`` (``si`` is the SI line under the Chinese unit).
+        ``{"year", "milestone", "rows"}``; each row ``{"quantity", "unit", "cells"}``, a
+        cell ``{"main", "si", "pct", "cls"}``: numbers in the row's unit (``si`` is the SI
+        line under the Chinese-unit value).
     """
     diffs = [c for c in table.columns if c not in comparison.TABLE_COLUMNS and c not in labels]
     si_kpis = {q.column: q for q in comparison.QUANTITIES}
@@ -298,11 +299,10 @@ def milestone_tables(table, labels, system):
             for k, column in enumerate([*labels, *diffs]):
                 signed = k >= len(labels)
                 value = float(si[column])
-                si_text = f"{_num(q.shown(value), q.shown_unit, signed)} {q.shown_unit}"
+                si_text = _num(q.shown(value), q.shown_unit, signed)
                 cell = {"main": si_text, "si": "", "pct": "", "cls": "num"}
                 if len(cn):
-                    cn_value = float(cn.iloc[0][column])
-                    cell["main"] = f"{_num(cn_value, q.cn_unit, signed)} {q.cn_unit}"
+                    cell["main"] = _num(float(cn.iloc[0][column]), q.cn_unit, signed)
                     cell["si"] = si_text
                 if signed:
                     cell["cls"] += " diff"
@@ -311,7 +311,8 @@ def milestone_tables(table, labels, system):
                             "-", "\u2212")
                     cell["cls"] += " pos" if value > 0 else " neg" if value < 0 else ""
                 cells.append(cell)
-            rows.append({"quantity": quantity, "cells": cells})
+            unit = (f"{q.cn_unit}, SI below: {q.shown_unit}" if len(cn) else q.shown_unit)
+            rows.append({"quantity": quantity, "unit": unit, "cells": cells})
         blocks.append({"year": int(year),
                        "milestone": comparison.milestone_text(str(by_year["milestone"].iloc[0]),
                                                               system),

@@ -57,7 +57,7 @@ UNITS_HELP = ("cn: every quantity in 万千瓦 / 亿千瓦时 / 万吨CO2 / 万�
 
 def units_option(func):
     """--units cn|si (default cn), declared once; the command receives ``unit_system``."""
-    return click.option("--units", "unit_system", type=click.Choice(["cn", "si"]),
+    return click.option("--units", "unit_system", type=click.Choice(["si", "cn"]),
                         default="cn", show_default=True, help=UNITS_HELP)(func)
 
 
