@@ -595,7 +595,7 @@ def _targets(items):
     return int(targets.get("peak_year", 2030)), int(targets.get("neutrality_year", 2060))
 
 
-def comparison_pngs(items, units="cn", hourly_year_=None):
+def comparison_pngs(items, units="cn", shown_year=None):
     """Draw the comparison figures as PNG images.
 
     Parameters
@@ -603,7 +603,7 @@ def comparison_pngs(items, units="cn", hourly_year_=None):
     items : sequence of Result
     units : {"cn", "si"}, default "cn"
         Passed to the figure functions.
-    hourly_year_ : int, optional
+    shown_year : int, optional
         Year of the hourly figures (default :func:`hourly_year`).
 
     Returns
@@ -630,7 +630,7 @@ def comparison_pngs(items, units="cn", hourly_year_=None):
             logger.warning("%s: no hourly table: left out of the hourly figures",
                            item.path or item.name)
     if with_hourly:
-        years = [hourly_year(items[i], hourly_year_) for i in with_hourly]
+        years = [hourly_year(items[i], shown_year) for i in with_hourly]
         titles = [f"{plotting.plot_label(labels[i], i)} ({y})"
                   for i, y in zip(with_hourly, years)]
         profiles = [typical_day_profiles(items[i], y) for i, y in zip(with_hourly, years)]
@@ -670,7 +670,7 @@ def write_file(path, data, overwrite=False):
 
 
 def write_comparison(items, out_dir, *, years=None, units="cn", overwrite=False,
-                     hourly_year_=None):
+                     shown_year=None):
     """Write ``comparison.csv`` and the comparison figures into ``out_dir``.
 
     Parameters
@@ -685,7 +685,7 @@ def write_comparison(items, out_dir, *, years=None, units="cn", overwrite=False,
         draws the figures with Chinese and SI units.
     overwrite : bool, default False
         Replace existing comparison files.
-    hourly_year_ : int, optional
+    shown_year : int, optional
         Year of the hourly figures.
 
     Returns
@@ -713,7 +713,7 @@ def write_comparison(items, out_dir, *, years=None, units="cn", overwrite=False,
                                         "replace the comparison files")
     csv_text = table.to_csv(index=False, float_format="%.10g", lineterminator="\n")
     outputs = {COMPARISON_CSV: csv_text.encode("utf-8"),
-               **comparison_pngs(items, units=units, hourly_year_=hourly_year_)}
+               **comparison_pngs(items, units=units, shown_year=shown_year)}
     make_folder(out_dir)
     return [write_file(out_dir / name, data, overwrite=overwrite)
             for name, data in outputs.items()]

@@ -409,7 +409,7 @@ def render_report(items, *, title=None, date=None, units="cn", hourly_year=None)
     table = comparison.comparison_table(items, units=system)
     years = list(dict.fromkeys(int(y) for y in table["year"]))
     blocks, diffs = milestone_tables(table, labels, system)
-    pngs = comparison.comparison_pngs(items, units=system, hourly_year_=hourly_year)
+    pngs = comparison.comparison_pngs(items, units=system, shown_year=hourly_year)
     note = comparison.hourly_note(items, labels, hourly_year, system)
     figures = []
     for n, (name, png) in enumerate(pngs.items(), start=1):

@@ -155,9 +155,9 @@ class Result:
             raise ValueError(f"units={units!r}: use one of {', '.join(UNIT_SYSTEMS)}")
         draw = None
         if figures:
-            from importlib import import_module
-
-            plotting = import_module("energysim.plotting")  # matplotlib only when drawing
+            # The one upward import (declared in tests/test_layers.py): drawing needs
+            # matplotlib, so it is loaded only when figures are asked for.
+            from energysim import plotting
 
             def draw(result, folder):
                 plotting.save_figures(result, folder, units=units)

@@ -59,7 +59,7 @@ def compare(result_dirs, out, unit_system, years, hourly_year, overwrite, debug)
     written = []
     if out is not None:
         written = write_comparison(items, out, years=years or None, units=unit_system,
-                                   overwrite=overwrite, hourly_year_=hourly_year)
+                                   overwrite=overwrite, shown_year=hourly_year)
     click.echo(format_comparison(table, unit_system))
     targets = format_targets(target_table(items, unit_system), unit_system)
     if targets:
