@@ -573,3 +573,30 @@ def test_report_on_real_results(real_dirs, tmp_path, cli):
     summer = profiles.loc["JJA", "pv"]
     assert 10 <= summer.idxmax() <= 14  # solar noon at 113.6 E is about 12:25 UTC+8
     assert summer.loc[0] == pytest.approx(0.0, abs=1e-9)
+
+
+# --------------------------------------------------------------------------- hourly year
+
+def test_hourly_figures_use_the_full_buildout_year_unless_chosen(tmp_path):
+    result = fake_result("two-years", pv_mw=4000.0, wind_mw=1500.0)  # full from 2025
+    later = fake_result("two-years", pv_mw=4000.0, wind_mw=1500.0, hourly_year=2025)
+    both = Result(name=result.name, annual=result.annual, totals=result.totals,
+                  hourly={2021: result.hourly[2021], 2025: later.hourly[2025]},
+                  summary=result.summary, metadata=result.metadata)
+    folder = results.read_result(write_result(both, tmp_path))
+    assert sorted(folder.hourly) == [2021, 2025]
+    assert results.full_buildout_year(folder.totals) == 2025  # 4000 MW / 5 a ramp
+    assert comparison.hourly_year(folder) == 2025
+    heat = comparison.monthly_hour_table(folder)
+    assert heat.loc[6, 12] == pytest.approx(4000.0 + 1500.0 * 0.25)  # full build-out
+    assert comparison.hourly_year(folder, 2021) == 2021
+    with pytest.raises(ScenarioError, match="--hourly-year 2023: .* hourly tables for "
+                                            "2021, 2025"):
+        comparison.hourly_year(folder, 2023)
+    note = comparison.hourly_note([folder], ["two-years"])
+    assert "2025 (first year with the full build-out)" in note
+    # a folder without the full build-out year falls back to its latest earlier hourly year
+    only_first = results.read_result(write_result(result, tmp_path / "first"))
+    assert comparison.hourly_year(only_first) == 2021
+    assert "latest hourly year before the full build-out" in comparison.hourly_note(
+        [only_first], ["two-years"])

@@ -148,9 +148,9 @@ def open_store(folder, manifest, *, resume, overwrite, force_changed, where):
                                      (folder / "annual").glob(".*.tmp")):
             stale.unlink(missing_ok=True)
     try:
-        (folder / "chunks").mkdir(parents=True, exist_ok=True)
+        atomic.make_folder(folder / "chunks")
         if manifest["full_annual"]:
-            (folder / "annual").mkdir(exist_ok=True)
+            atomic.make_folder(folder / "annual")
         _atomic_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", manifest_path)
     except OSError as err:
         raise OutputError(f"{folder}: cannot write the sweep output: "

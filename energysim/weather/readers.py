@@ -569,7 +569,7 @@ def to_weather_csv(data, meta, path, *, overwrite=False):
     buf = io.StringIO()
     buf.write("\n".join(header) + "\n")
     out.to_csv(buf, index=False, float_format="%.6g", lineterminator="\n")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic.make_folder(path.parent)
     atomic.write_text(path, buf.getvalue())
     return path
 
