@@ -98,39 +98,49 @@ def milestone_table(summary, unit_system="cn"):
              "delivered": ("年上网电量", "delivered annual"),
              "co2": ("年减排", "avoided annual"), "co2_cum": ("累计减排", "avoided cumul."),
              "coal": ("年节煤", "coal annual"), "coal_cum": ("累计节煤", "coal cumul.")}
-    header, cells = ["year"], []
-    for q in QUANTITIES:
-        zh, en = short[q.key]
-        if cn:
-            header.append(f"{zh} {q.cn_unit}")
-            cells.append((q, True))
-        header.append(f"{en} {q.shown_unit}")
-        cells.append((q, False))
-    header.append("milestone")
-    rows = []
-    for stone in summary["milestones"]:
-        row = [str(stone["year"])]
-        for q, in_cn in cells:
-            value = stone.get(q.column)
-            if value is None:
-                row.append("-")
-            elif in_cn:
-                row.append(f"{q.in_cn(value):,.2f}")
-            else:
-                row.append(f"{q.shown(value):,.1f}")
-        rows.append(row + [milestone_text(stone["label"], unit_system)])
+    by_key = {q.key: q for q in QUANTITIES}
+    # Two blocks, so that each fits a terminal: capacity and electricity, then CO2 and coal.
+    blocks = []
+    for keys, with_label in ((("pv", "wind", "delivered"), True),
+                             (("co2", "co2_cum", "coal", "coal_cum"), False)):
+        header, cells = ["year"], []
+        for key in keys:
+            q = by_key[key]
+            zh, en = short[key]
+            if cn:
+                header.append(f"{zh} {q.cn_unit}")
+                cells.append((q, True))
+            header.append(f"{en} {q.shown_unit}")
+            cells.append((q, False))
+        if with_label:
+            header.append("milestone")
+        rows = []
+        for stone in summary["milestones"]:
+            row = [str(stone["year"])]
+            for q, in_cn in cells:
+                value = stone.get(q.column)
+                if value is None:  # a summary written before this figure was recorded
+                    row.append("-")
+                elif in_cn:
+                    row.append(f"{q.in_cn(value):,.2f}")
+                else:
+                    row.append(f"{q.shown(value):,.1f}")
+            if with_label:
+                row.append(milestone_text(stone["label"], unit_system))
+            rows.append(row)
+        align = "l" + "r" * (len(header) - 1 - with_label) + ("l" if with_label else "")
+        blocks.append(text_table(header, rows, align=align))
     title = f"{summary['scenario']}  ({summary['years'][0]}-{summary['years'][1]})"
     legend = ("annual 年 = in that year; cumulative 累计 = from the first simulated year through "
               "that year; capacity in operation at year end" if cn else
               "annual = in that year; cumulative = from the first simulated year through that "
               "year; capacity in operation at year end")
-    text = (title + "\n" + legend + "\n"
-            + text_table(header, rows, align="l" + "r" * (len(header) - 2) + "l"))
+    text = title + "\n" + legend + "\n" + "\n\n".join(blocks)
     targets = summary.get("capacity_targets") or []
     if targets:
         frame = pd.DataFrame([{"scenario": summary["scenario"], **t} for t in targets])
         if cn:
             frame["target_wan_kw"] = [units.mw_to_wan_kw(v) for v in frame["target_mw"]]
             frame["reached_wan_kw"] = [units.mw_to_wan_kw(v) for v in frame["reached_mw"]]
-        text += "\n" + format_targets(frame, unit_system)
+        text += "\n\n" + format_targets(frame, unit_system)
     return text
