@@ -631,14 +631,16 @@ def comparison_pngs(items, units="cn", shown_year=None):
                            item.path or item.name)
     if with_hourly:
         years = [hourly_year(items[i], shown_year) for i in with_hourly]
-        titles = [f"{plotting.plot_label(labels[i], i)} ({y})"
-                  for i, y in zip(with_hourly, years)]
+        titles = [plotting.plot_label(labels[i], i) for i in with_hourly]
+        # The year shown goes into the figures' titles: one year, or one per scenario.
+        shown = (years[0] if len(set(years)) == 1
+                 else ", ".join(f"{y} ({t})" for y, t in zip(years, titles)))
         profiles = [typical_day_profiles(items[i], y) for i, y in zip(with_hourly, years)]
         pngs["comparison_typical_day.png"] = plotting.png_bytes(
-            plotting.typical_day_figure(profiles, titles, units=system))
+            plotting.typical_day_figure(profiles, titles, year=shown, units=system))
         tables = [monthly_hour_table(items[i], y) for i, y in zip(with_hourly, years)]
         pngs["comparison_monthly_heatmap.png"] = plotting.png_bytes(
-            plotting.monthly_heatmap_figure(tables, titles, units=system))
+            plotting.monthly_heatmap_figure(tables, titles, year=shown, units=system))
     return pngs
 
 
