@@ -557,6 +557,10 @@ def target_progress(totals, scenario):
     return progress
 
 
+#: Relative tolerance of "maximum installed capacity" in :func:`full_buildout_year`.
+BUILDOUT_RTOL = 1e-9
+
+
 def full_buildout_year(totals):
     """The first year with the full build-out: the first year of maximum installed capacity.
 
@@ -575,10 +579,17 @@ def full_buildout_year(totals):
     >>> full_buildout_year(pd.DataFrame({"year": [2025, 2026, 2027, 2028],
     ...                                  "installed_mw": [10.0, 50.0, 50.0, 40.0]}))
     2026
+    >>> full_buildout_year(pd.DataFrame({"year": [2035, 2047],
+    ...                                  "installed_mw": [11599.5, 11599.500000000002]}))
+    2035
     """
     if "installed_mw" in totals:
         installed = totals["installed_mw"].to_numpy(dtype=float)
     else:
         installed = (totals["installed_pv_mw"].to_numpy(dtype=float)
                      + totals["installed_wind_mw"].to_numpy(dtype=float))
-    return int(totals["year"].to_numpy()[int(np.argmax(installed))])
+    # Relative tolerance: repowered cohorts can add a few ulp to a later year's sum, and a
+    # table read back from CSV (10 significant digits) must give the same year.
+    peak = installed.max()
+    first = np.flatnonzero(installed >= peak - BUILDOUT_RTOL * abs(peak))[0]
+    return int(totals["year"].to_numpy()[first])

@@ -262,3 +262,16 @@ def test_report_shows_capacity_target_progress(shipped_report):
     assert "376.20 万千瓦" in row[2] and "3,762.0 MW" in row[2]
     assert f"{units.mw_to_wan_kw(installed):,.2f} 万千瓦" in row[2]
     assert f"{share:.1f} %" in row[2]
+
+
+@pytest.mark.slow
+def test_hourly_figures_show_the_first_year_with_the_full_buildout(shipped_report):
+    items, html = shipped_report
+    for item in items:
+        # both build out linearly to the end of the 16th FYP (2035); 14th-fyp repowers,
+        # so its capacity stays at the maximum (to a few ulp) after 2035
+        installed = item.totals.set_index("year")[["installed_pv_mw", "installed_wind_mw"]]
+        total = installed.sum(axis=1)
+        assert total[2034] < total[2035] == pytest.approx(total.max(), rel=RTOL)
+        assert sorted(item.hourly) == [2035]
+        assert f"{item.name}: 2035 (first year with the full build-out)" in html
