@@ -177,6 +177,8 @@ class WeatherCache:
         index_ns = data.index.tz_convert("UTC").tz_localize(None).to_numpy("datetime64[ns]")
         try:
             atomic.make_folder(self.folder)
+            for path in atomic.stale_temporaries(self.folder):  # left by a killed writer
+                path.unlink(missing_ok=True)
             with atomic.atomic_path(self.folder / f"{key}.npz") as temporary, \
                     open(temporary, "xb") as stream:
                 np.savez(stream, values=data.to_numpy(dtype=np.float64),

@@ -3,7 +3,8 @@
 Owns what a result contains, how it is put on disk (CSV, Parquet with the unit schema in
 its metadata, JSON summary; :func:`write_result`, :meth:`Result.write`) and how a result
 folder is read back into the same type (:func:`read_result`); imports only ``errors``,
-``units``, ``timeutils`` and ``atomic``. A result folder is written under a temporary name
+``units``, ``timeutils`` and ``atomic`` (and :mod:`energysim.plotting` inside
+:meth:`Result.write`, only when figures are drawn). A result folder is written under a temporary name
 and renamed into place, so a reader sees either the previous complete result or the new
 complete one, never a mixture; single files go through :mod:`energysim.atomic`.
 """
