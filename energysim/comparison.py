@@ -206,7 +206,8 @@ def comparison_table(items, years=None, units="cn"):
     Returns
     -------
     pandas.DataFrame
-        Columns ``year``, ``milestone`` (English, as in ``summary.json``), ``quantity`` (label; says annual or cumulative),
+        Columns ``year``, ``milestone`` (English, as in ``summary.json``), ``quantity``
+        (label; says annual or cumulative),
         ``kpi`` (the value's column name), ``unit``; then one column per scenario (its
         display label) holding the value in ``unit``; then ``"<label> - <first label>"``
         for every further scenario. SI rows are in the files' units (MW, MWh, tCO2, tce).
@@ -239,8 +240,8 @@ def comparison_table(items, years=None, units="cn"):
                       else math.nan for t in by_year]
             variants = [(q.cn_column, q.cn_unit, q.in_cn)] if system == "cn" else []
             variants.append((q.column, q.unit, None))
-            for kpi, unit, conv in variants:
-                shown = [conv(v) if conv else v for v in values]
+            for kpi, unit, convert in variants:
+                shown = [convert(v) if convert else v for v in values]
                 row = dict(zip(TABLE_COLUMNS, (year, stones.get(year, ""), q.label(system),
                                                kpi, unit)))
                 row.update(zip(labels, shown))
@@ -443,7 +444,8 @@ def format_targets(targets, units="cn"):
         header = ["capacity target", "year", "target MW", "reached MW", "in", "share %"]
     rows = []
     for _, t in targets.iterrows():
-        name = f"{t['scenario']}: {tech.get(t['technology'], (t['technology'],) * 2)[system == 'si']}"
+        names = tech.get(t["technology"], (t["technology"],) * 2)
+        name = f"{t['scenario']}: {names[system == 'si']}"
         share = format_number(conv.fraction_to_pct(t["share"]), "%")
         if system == "cn":
             rows.append([name, str(t["year"]), format_number(t["target_wan_kw"], "万千瓦"),

@@ -91,7 +91,8 @@ def _design_text(fleet, technology):
         tilt = ("tracker" if fleet.get("tracking") == "single_axis"
                 else f"tilt {fleet.get('tilt_deg', 0):g}\u00b0")
         return (f"{str(fleet.get('tracking', 'fixed')).replace('_', ' ')}, {tilt}, azimuth "
-                f"{fleet.get('azimuth_deg', 180):g}\u00b0, DC/AC {fleet.get('dc_ac_ratio', 1.2):g}, "
+                f"{fleet.get('azimuth_deg', 180):g}\u00b0, "
+                f"DC/AC {fleet.get('dc_ac_ratio', 1.2):g}, "
                 f"losses {fleet.get('losses_pct', 0):g} %")
     mean = fleet.get("mean_wind_speed_ms")
     return (f"{fleet.get('turbine') or 'power curve from the scenario'}, hub "

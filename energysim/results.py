@@ -4,9 +4,9 @@ Owns what a result contains, how it is put on disk (CSV, Parquet with the unit s
 its metadata, JSON summary; :func:`write_result`, :meth:`Result.write`) and how a result
 folder is read back into the same type (:func:`read_result`); imports only ``errors``,
 ``units``, ``timeutils`` and ``atomic`` (and :mod:`energysim.plotting` inside
-:meth:`Result.write`, only when figures are drawn). A result folder is written under a temporary name
-and renamed into place, so a reader sees either the previous complete result or the new
-complete one, never a mixture; single files go through :mod:`energysim.atomic`.
+:meth:`Result.write`, only when figures are drawn). A result folder is written under a
+temporary name and renamed into place, so a reader sees either the previous complete result
+or the new complete one, never a mixture; single files go through :mod:`energysim.atomic`.
 """
 
 from __future__ import annotations
@@ -284,7 +284,7 @@ def _write_files(result, folder, cn_units, figures):
 
 
 def swap_into_place(staging, final, overwrite):
-    """Move the finished ``staging`` folder to ``final`` atomically (replacing it if ``overwrite``)."""
+    """Move the finished ``staging`` folder to ``final`` atomically (replaced if ``overwrite``)."""
     os.chmod(staging, atomic.folder_mode())  # mkdtemp makes it private; a result is shared
     if not final.exists():
         os.rename(staging, final)  # atomic; fails if another run created it meanwhile
@@ -535,9 +535,9 @@ def target_progress(totals, scenario):
     Returns
     -------
     list of dict
-        One per target: ``technology``, ``year``, ``label``, ``target_mw``, ``reached_mw`` (installed
-        in the target year, or in the last simulated year before it), ``reached_year`` and
-        ``share`` (reached / target). [MW, 1]
+        One per target: ``technology``, ``year``, ``label``, ``target_mw``, ``reached_mw``
+        (installed in the target year, or in the last simulated year before it),
+        ``reached_year`` and ``share`` (reached / target). [MW, 1]
     """
     by_year = totals.set_index("year")
     progress = []

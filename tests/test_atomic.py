@@ -8,12 +8,11 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+from test_compare_report import fake_result  # a small, internally consistent Result
 
 from energysim import atomic
 from energysim.cache import ProfileCache
 from energysim.results import read_result
-
-from test_compare_report import fake_result  # a small, internally consistent Result
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from energysim import atomic, comparison, report, results, units
+from energysim import comparison, report, results, units
 from energysim.errors import OutputExistsError, ScenarioError
 from energysim.results import Result, write_result
 

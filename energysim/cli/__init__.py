@@ -64,8 +64,8 @@ def run(scenarios, out, overwrite, unit_system, hourly_years, jobs, plots, cache
     """
     from energysim.cli.run_cmd import run_many
 
-    run_many(scenarios, out, overwrite=overwrite, unit_system=unit_system, hourly_years=hourly_years,
-             jobs=jobs, plots=plots, cache=cache, verbosity=verbosity)
+    run_many(scenarios, out, overwrite=overwrite, unit_system=unit_system,
+             hourly_years=hourly_years, jobs=jobs, plots=plots, cache=cache, verbosity=verbosity)
 
 
 @main.command()

@@ -64,7 +64,8 @@ def units_option(func):
 def out_options(func):
     """--out, --overwrite and --units, declared once for every writing command."""
     func = units_option(func)
-    func = click.option("--overwrite", is_flag=True, help="Replace existing results (as a whole).")(func)
+    func = click.option("--overwrite", is_flag=True,
+                        help="Replace existing results (as a whole).")(func)
     func = click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path),
                         default="results", show_default=True,
                         help="Folder that receives one sub-folder per scenario.")(func)
