@@ -141,6 +141,28 @@ class Buildout(_Model):
         return self
 
 
+class CalibrationRow(_Model):
+    """One observed figure a fleet was calibrated to, and how the fit met it."""
+
+    year: int
+    month: Optional[int] = Field(None, ge=1, le=12)
+    observed_mwh: float = Field(ge=0, description="[MWh]")
+    modelled_mwh: float = Field(ge=0, description="[MWh]")
+    residual_pct: float = Field(description="modelled / observed - 1 [%]")
+
+
+class Calibration(_Model):
+    """Record of a fit of one physical parameter to observed output (energysim calibrate)."""
+
+    method: str = Field(min_length=1)
+    parameter: str = Field(min_length=1, description="the fleet key that was fitted")
+    value: float = Field(description="its fitted value")
+    observed_file: str = Field(min_length=1)
+    observed_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    source: Optional[str] = Field(None, description="where the observed figures come from")
+    rows: list[CalibrationRow] = Field(min_length=1)
+
+
 class _Fleet(_Model):
     name: str = Field(min_length=1, max_length=64)
     capacity_mw: Optional[float] = Field(None, description="[MW] (PV: DC, MWp)")
@@ -154,6 +176,7 @@ class _Fleet(_Model):
     availability_pct: float = Field(100.0, gt=0, le=100, description="[%]")
     curtailment_pct: float = Field(0.0, ge=0, lt=100, description="annual rate [%]")
     degradation: Degradation = Degradation()
+    calibration: Optional[Calibration] = None
 
     @field_validator("name")
     @classmethod
@@ -265,6 +288,7 @@ class PVFleet(_Fleet):
     losses_pct: float = Field(14.08, ge=0, lt=100, description="lumped DC losses [%]")
     max_angle_deg: float = Field(60.0, gt=0, le=90, description="tracker limit [deg]")
     albedo: float = Field(0.2, ge=0, le=1, description="[1]")
+    irradiance_scale: float = Field(1.0, gt=0, le=3, description="factor on the weather's irradiance [1]")
     lifetime_years: int = Field(25, ge=1, le=100, description="[yr]")
 
     @model_validator(mode="before")
@@ -286,7 +310,8 @@ class PVFleet(_Fleet):
     #: :func:`energysim.physics.solar.pv_profile_pu`: the physics call and the cache key
     #: both come from this one list.
     PHYSICS_FIELDS: ClassVar[tuple] = ("tracking", "tilt_deg", "azimuth_deg", "dc_ac_ratio",
-                                       "gcr", "losses_pct", "max_angle_deg", "albedo")
+                                       "gcr", "losses_pct", "max_angle_deg", "albedo",
+                                       "irradiance_scale")
 
     def physics_kwargs(self):
         """Keyword arguments of the physics call, one per :attr:`PHYSICS_FIELDS`. [dict]"""
@@ -318,6 +343,11 @@ class PowerCurve(_Model):
         return self
 
 
+#: Roughness length of the logarithmic wind profile when neither it nor a shear exponent is
+#: given: windpowerlib's example value for open farmland with some obstacles. [m]
+DEFAULT_ROUGHNESS_LENGTH_M = 0.1
+
+
 class WindFleet(_Fleet):
     """A wind fleet of one turbine type at one hub height."""
 
@@ -325,8 +355,17 @@ class WindFleet(_Fleet):
     turbine: Optional[str] = Field(None, description="windpowerlib turbine_type")
     power_curve: Optional[PowerCurve] = None
     hub_height_m: float = Field(gt=0, le=300, description="[m]")
-    mean_wind_speed_ms: Optional[float] = Field(None, gt=0, le=30, description="at hub [m/s]")
-    roughness_length_m: float = Field(0.1, gt=0, le=5, description="[m]")
+    mean_wind_speed_ms: Optional[float] = Field(
+        None, gt=0, le=30, description="site mean at mean_wind_height_m [m/s]")
+    mean_wind_height_m: Optional[float] = Field(
+        None, gt=0, le=300, description="height of mean_wind_speed_ms; default hub_height_m [m]")
+    wind_profile: Optional[Literal["logarithmic", "power_law"]] = Field(
+        None, description="law from the site mean's height to the hub; set by the keys below")
+    roughness_length_m: Optional[float] = Field(
+        None, gt=0, le=5, description="logarithmic law; default 0.1 [m]")
+    shear_exponent: Optional[float] = Field(None, ge=0, le=1, description="power law [1]")
+    weibull_k: Optional[float] = Field(
+        None, ge=1, le=5, description="hub speeds mapped by rank onto this Weibull shape [1]")
     wind_farm_efficiency: float = Field(0.8855, gt=0, le=1, description="wake etc. [1]")
     availability_pct: float = Field(97.0, gt=0, le=100, description="[%]")
     lifetime_years: int = Field(20, ge=1, le=100, description="[yr]")
@@ -344,11 +383,42 @@ class WindFleet(_Fleet):
             raise ValueError("give turbine (a windpowerlib name) or a [wind.power_curve] table, one of the two")
         return self
 
+    @model_validator(mode="before")
+    @classmethod
+    def _profile_defaults(cls, data):
+        # The site mean's height defaults to the hub's, and the law that carries it to the
+        # hub to the logarithmic one with 0.1 m unless a shear exponent is given; the
+        # resolved scenario names the law in wind_profile.
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        if data.get("mean_wind_height_m") is None and data.get("hub_height_m") is not None:
+            data["mean_wind_height_m"] = data["hub_height_m"]
+        power = data.get("shear_exponent") is not None
+        if data.get("wind_profile") is None:
+            data["wind_profile"] = "power_law" if power else "logarithmic"
+        if not power and data.get("roughness_length_m") is None:
+            data["roughness_length_m"] = DEFAULT_ROUGHNESS_LENGTH_M
+        return data
+
+    @model_validator(mode="after")
+    def _one_profile(self):
+        if self.shear_exponent is not None and self.roughness_length_m is not None:
+            raise ValueError("give roughness_length_m (logarithmic law) or shear_exponent "
+                             "(power law), not both")
+        law = "logarithmic" if self.shear_exponent is None else "power_law"
+        if self.wind_profile != law:
+            need = "shear_exponent" if self.wind_profile == "power_law" else "no shear_exponent"
+            raise ValueError(f"wind_profile = {self.wind_profile!r} needs {need}")
+        return self
+
     #: The fields that decide the per-unit profile, named as the keyword arguments of
     #: :func:`energysim.physics.wind.wind_profile_pu` (``power_curve``, when given, is
     #: passed as its ``turbine``): the physics call and the cache key both come from here.
+    #: ``wind_profile`` is not among them: ``shear_exponent`` (given or None) decides it.
     PHYSICS_FIELDS: ClassVar[tuple] = ("turbine", "power_curve", "hub_height_m",
-                                       "mean_wind_speed_ms", "roughness_length_m",
+                                       "mean_wind_speed_ms", "mean_wind_height_m",
+                                       "roughness_length_m", "shear_exponent", "weibull_k",
                                        "wind_farm_efficiency")
 
     def physics_kwargs(self):
@@ -865,7 +935,8 @@ def _key_text(key):
 _TABLE_MODELS = {"site": Site, "weather": WeatherSource, "pv": PVFleet, "wind": WindFleet,
                  "grid": Grid, "targets": Targets, "output": Output, "degradation": Degradation,
                  "buildout": Buildout, "power_curve": PowerCurve,
-                 "emission_factor": EmissionFactor, "capacity": CapacityTarget}
+                 "emission_factor": EmissionFactor, "capacity": CapacityTarget,
+                 "calibration": Calibration, "rows": CalibrationRow}
 
 
 def _allowed_keys(loc, data):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
 from dataclasses import dataclass
 from importlib import metadata as importlib_metadata
 
@@ -347,7 +348,8 @@ def _grid_paths(grid, years):
     return ef, note, limit, coal
 
 
-def simulate_batch(scenarios, weather, weather_meta, profile_cache=None, memo=None):
+def simulate_batch(scenarios, weather, weather_meta, profile_cache=None, memo=None,
+                   timings=None):
     """Annual arrays for many scenarios that share one weather year.
 
     Scenarios are grouped by their fleets' physical configuration and their years; each
@@ -366,12 +368,17 @@ def simulate_batch(scenarios, weather, weather_meta, profile_cache=None, memo=No
     memo : SimulationMemo, optional
         In-memory profiles and capacity paths kept between calls (default: a new one,
         dropped at return).
+    timings : dict, optional
+        If given, seconds spent are added under ``"physics"`` (profiles) and ``"kernels"``
+        (everything else). [s]
 
     Returns
     -------
     list of AnnualArrays
         In the order of ``scenarios``.
     """
+    started = time.perf_counter()
+    physics_s = 0.0
     if memo is None:
         memo = SimulationMemo()
     n_hours = len(weather)
@@ -389,8 +396,10 @@ def simulate_batch(scenarios, weather, weather_meta, profile_cache=None, memo=No
     for members in groups.values():
         first = scenarios[members[0]]
         years = np.array(first.year_list)
+        physics_started = time.perf_counter()
         profiles = np.vstack([profile_for(f, first.site, weather, weather_meta, profile_cache,
                                           memo) for f in first.fleets])
+        physics_s += time.perf_counter() - physics_started
         weights = weights_memo.get(first.years)
         if weights is None:
             weights = weights_memo[first.years] = year_hour_weights(years, n_hours)
@@ -439,6 +448,10 @@ def simulate_batch(scenarios, weather, weather_meta, profile_cache=None, memo=No
                     avoided_tco2=avoided[k], emission_factor_t_per_mwh=ef[j],
                     coal_rate_g_per_kwh=coal[j], export_limit_mw=limit[j],
                     emission_factor_note=notes[j])
+    if timings is not None:
+        timings["physics"] = timings.get("physics", 0.0) + physics_s
+        timings["kernels"] = (timings.get("kernels", 0.0) + time.perf_counter() - started
+                              - physics_s)
     return results
 
 
@@ -465,7 +478,10 @@ def run_scenario(scenario, weather=None, weather_meta=None, profile_cache=None, 
         weather, weather_meta = load_scenario_weather(scenario)
     if memo is None:
         memo = SimulationMemo()
-    arrays = simulate_batch([scenario], weather, weather_meta, profile_cache, memo)[0]
+    timings = {}
+    arrays = simulate_batch([scenario], weather, weather_meta, profile_cache, memo,
+                            timings)[0]
+    tables_started = time.perf_counter()
     fleets = scenario.fleets
     annual = _annual_table(fleets, arrays)
     totals = _totals_table(scenario, annual)
@@ -481,6 +497,9 @@ def run_scenario(scenario, weather=None, weather_meta=None, profile_cache=None, 
                                      arrays.export_limit_mw[i], utc_offset_h, rate)
     metadata = _provenance(scenario, weather_meta, arrays.emission_factor_note)
     summary = _summary(scenario, annual, totals)
+    logger.info("%s: physics %.2f s (%d fleets), kernels %.2f s, tables %.2f s", scenario.name,
+                timings["physics"], len(fleets), timings["kernels"],
+                time.perf_counter() - tables_started)
     return Result(name=scenario.name, annual=annual, totals=totals, hourly=hourly,
                   summary=summary, metadata=metadata)
 

@@ -54,6 +54,15 @@ def mw_to_wan_kw(value):
     return value / MW_PER_WAN_KW
 
 
+def wan_kwh_to_mwh(value):
+    """Convert 万千瓦时 to MWh. [万千瓦时] -> [MWh]
+
+    >>> wan_kwh_to_mwh(8302.36)  # 乳源大布, 2019
+    83023.6
+    """
+    return value * MWH_PER_WAN_KWH
+
+
 def mwh_to_yi_kwh(value):
     """Convert MWh to 亿千瓦时. [MWh] -> [亿千瓦时]"""
     return value / MWH_PER_YI_KWH
@@ -84,6 +93,11 @@ def mw_to_gw(value):
     return value / MW_PER_GW
 
 
+def gw_to_mw(value):
+    """Convert GW to MW (plot axes). [GW] -> [MW]"""
+    return value * MW_PER_GW
+
+
 def mwh_to_twh(value):
     """Convert MWh to TWh (plot axes). [MWh] -> [TWh]"""
     return value / MWH_PER_TWH
@@ -97,6 +111,11 @@ def mwh_to_gwh(value):
 def t_to_kt(value):
     """Convert tonnes to kilotonnes (printed tables: ktCO2, ktce). [t] -> [kt]"""
     return value / T_PER_KT
+
+
+def twh_to_mwh(value):
+    """Convert TWh to MWh (plot axes). [TWh] -> [MWh]"""
+    return value * MWH_PER_TWH
 
 
 def t_to_mt(value):
