@@ -285,7 +285,7 @@ def target_table(items, units="cn"):
     -------
     pandas.DataFrame
         One row per scenario and target: ``scenario``, ``technology``, ``year``,
-        ``target_mw``, ``reached_mw``, ``reached_year``, ``share`` (reached / target),
+        ``label``, ``target_mw``, ``reached_mw``, ``reached_year``, ``share`` (reached / target),
         and under ``cn`` also ``target_wan_kw`` and ``reached_wan_kw``. Empty when no
         result has targets. [MW, 万千瓦, 1]
     """
@@ -302,8 +302,8 @@ def target_table(items, units="cn"):
                 row["target_wan_kw"] = conv.mw_to_wan_kw(p["target_mw"])
                 row["reached_wan_kw"] = conv.mw_to_wan_kw(p["reached_mw"])
             rows.append(row)
-    columns = ["scenario", "technology", "year", "target_mw", "reached_mw", "reached_year",
-               "share"] + (["target_wan_kw", "reached_wan_kw"] if system == "cn" else [])
+    columns = ["scenario", "technology", "year", "label", "target_mw", "reached_mw",
+               "reached_year", "share"] + (["target_wan_kw", "reached_wan_kw"] if system == "cn" else [])
     return pd.DataFrame(rows, columns=columns)
 
 

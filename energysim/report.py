@@ -259,10 +259,15 @@ def _site_text(scenario):
             f"time zone {site.get('timezone', 'UTC+8')}")
 
 
+def _text(value):
+    """A text field that may be absent (None or NaN in a table): the text or ''. [str]"""
+    return value if isinstance(value, str) else ""
+
+
 def _target_text(t, system):
     share = _num(conv.fraction_to_pct(t["share"]), "%")
     reached_in = f" in {t['reached_year']}" if int(t["reached_year"]) != int(t["year"]) else ""
-    label = f" ({t['label']})" if t.get("label") else ""
+    label = f" ({_text(t.get('label'))})" if _text(t.get("label")) else ""
     return (f"target {_capacity(t['target_mw'], system)}{label}; reached "
             f"{_capacity(t['reached_mw'], system)}{reached_in}: {share} %")
 
@@ -319,6 +324,21 @@ def milestone_tables(table, labels, system):
                                                               system),
                        "rows": rows})
     return blocks, diffs
+
+
+def target_rows(items, system):
+    """Capacity-target progress of the scenarios with targets, cells for the template."""
+    names = {"pv": ("光伏", "PV"), "wind": ("风电", "wind")}
+    rows = []
+    for t in comparison.target_table(items, units=system).to_dict("records"):
+        zh, en = names.get(t["technology"], (t["technology"], t["technology"]))
+        rows.append({"scenario": t["scenario"], "what": _bi(zh, en, system),
+                     "year": int(t["year"]), "label": _text(t.get("label")),
+                     "target": _capacity(t["target_mw"], system),
+                     "reached": _capacity(t["reached_mw"], system),
+                     "reached_year": int(t["reached_year"]),
+                     "share": f"{_num(conv.fraction_to_pct(t['share']), '%')} %"})
+    return rows
 
 
 def totals_rows(items, labels, system):
@@ -440,7 +460,7 @@ def render_report(items, *, title=None, date=None, units="cn", hourly_year=None)
         groups=assumptions(items, years, system), blocks=blocks, diffs=diffs,
         reference=labels[0], totals=totals_rows(items, labels, system), figures=figures,
         provenance=provenance(items, labels),
-        targets_text=comparison.format_targets(comparison.target_table(items, system), system))
+        targets=target_rows(items, system))
 
 
 def _version():

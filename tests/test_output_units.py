@@ -260,6 +260,7 @@ def test_report_shows_capacity_target_progress(shipped_report):
     row = next(r for r in table_rows(html) if r[0].startswith("PV capacity target 2025"))
     assert row[1] == "\u2013"  # shaoguan-conservative has no target
     assert "376.20 万千瓦" in row[2] and "3,762.0 MW" in row[2]
+    assert "(14th FYP pace)" in row[2]  # the target's label from the scenario
     assert f"{units.mw_to_wan_kw(installed):,.2f} 万千瓦" in row[2]
     assert f"{share:.1f} %" in row[2]
 
