@@ -303,7 +303,9 @@ def target_table(items, units="cn"):
                 row["reached_wan_kw"] = conv.mw_to_wan_kw(p["reached_mw"])
             rows.append(row)
     columns = ["scenario", "technology", "year", "label", "target_mw", "reached_mw",
-               "reached_year", "share"] + (["target_wan_kw", "reached_wan_kw"] if system == "cn" else [])
+               "reached_year", "share"]
+    if system == "cn":
+        columns += ["target_wan_kw", "reached_wan_kw"]
     return pd.DataFrame(rows, columns=columns)
 
 

@@ -13,9 +13,8 @@ from pathlib import Path
 
 import click
 
-from energysim.cli.progress import TerminalProgress
-
 from energysim import units
+from energysim.cli.progress import TerminalProgress
 from energysim.errors import ScenarioError
 
 logger = logging.getLogger(__name__)
