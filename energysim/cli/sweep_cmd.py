@@ -2,9 +2,10 @@
 
 Owns the sweep command's options and its printed summary (the progress line is
 ``cli.progress``); the work is :func:`energysim.sweep.run_sweep`, imported inside the
-command body (with ``cache`` and ``plotting``) so that ``energysim --help`` stays fast. A bad sweep file, a bad flag or an
-existing output without ``--resume``/``--overwrite`` ends with one line on stderr and exit
-status 2; Ctrl-C keeps the completed chunks and exits with status 130.
+command body (with ``cache`` and ``plotting``) so that ``energysim --help`` stays fast. A
+bad sweep file, a bad flag or an existing output without ``--resume``/``--overwrite`` ends
+with one line on stderr and exit status 2; Ctrl-C keeps the completed chunks and exits with
+status 130.
 """
 
 from __future__ import annotations
