@@ -26,12 +26,19 @@ from energysim import units as conv  # "units" is the figure functions' keyword
 
 #: The unit systems of every figure function's ``units`` keyword.
 UNIT_SYSTEMS = ("cn", "si")
-TECH_COLORS = {"pv": "#f2a900", "wind": "#2b7bb9"}
+TECH_COLORS = {"pv": "#f2a900", "wind": "#2b7bb9", "hydro": "#009e73", "biomass": "#8c6d31",
+               "storage": "#cc79a7", "electrolyser": "#56b4e9"}
+#: Technologies whose capacity is not generating capacity (drawn apart or not at all).
+NON_GENERATING = ("storage", "electrolyser")
 FIGURE_FILES = ("installed_capacity.png", "annual_generation.png", "cumulative_avoided_co2.png")
 YEAR_LABEL = "year"
 YEAR_LABELS = {"cn": "年份 year", "si": "year"}
 #: Technology names in legends, by unit system.
-TECH_LABELS = {"cn": {"pv": "光伏 PV", "wind": "风电 wind"}, "si": {"pv": "PV", "wind": "wind"}}
+TECH_LABELS = {"cn": {"pv": "光伏 PV", "wind": "风电 wind", "hydro": "水电 hydro",
+                      "biomass": "生物质 biomass", "storage": "储能 storage",
+                      "electrolyser": "电解槽 electrolyser"},
+               "si": {"pv": "PV", "wind": "wind", "hydro": "hydro", "biomass": "biomass",
+                      "storage": "storage", "electrolyser": "electrolyser"}}
 #: Years spanned up to which every year gets a tick (and lines get markers). [a]
 FEW_YEARS = 12
 
@@ -393,6 +400,8 @@ def installed_capacity_figure(result, units="cn"):
     """
     table = result.annual.pivot_table(index="year", columns="technology",
                                       values="installed_mw", aggfunc="sum").fillna(0.0)
+    # Storage power and electrolyser input are not generating capacity.
+    table = table.drop(columns=[t for t in NON_GENERATING if t in table.columns])
     fig, ax = _subplots(figsize=(8, 4.2))
     _stacked_bars(ax, table, CAPACITY, units, TECH_COLORS, TECH_LABELS[units])
     year_axis(ax, table.index, units)
@@ -422,6 +431,8 @@ def annual_generation_figure(result, units="cn"):
     """
     table = result.annual.pivot_table(index="year", columns="technology",
                                       values=["delivered_mwh", "curtailed_mwh"], aggfunc="sum")
+    # An electrolyser delivers nothing (its input is shown as what the fleets did not deliver).
+    table = table.drop(columns="electrolyser", level=1, errors="ignore")
     fig, ax = _subplots(figsize=(8, 4.2))
     delivered = bilingual("上网", "delivered", units)
     labels = {tech: f"{TECH_LABELS[units].get(tech, tech)} {delivered}"

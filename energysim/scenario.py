@@ -437,6 +437,215 @@ class WindFleet(_Fleet):
                           for k in self.PHYSICS_FIELDS))
 
 
+# --------------------------------------------------------------------------- issue 12 fleets
+# Hydro, biomass, storage and electrolysers reuse the fleet base (_Fleet): capacity (MW or
+# 万千瓦), build-out, lifetime, availability and degradation work as for PV and wind.
+
+#: Displaced hydrogen's CO2, by how it is made [kgCO2/kgH2]: REFERENCE §9 (CRAES 2024):
+#: coal gasification about 19 direct (23.79 life-cycle), gas reforming about 10 direct.
+DISPLACED_H2_PRESETS = {"coal-gasification": 19.0, "gas-reforming": 10.0}
+#: Round-trip efficiency of battery storage, AC to AC [1]: NREL ATB (2020, citing Cole and
+#: Frazier 2020) uses 85 %; REFERENCE §9.
+DEFAULT_ROUND_TRIP_EFFICIENCY = 0.85
+#: Electrolyser system consumption [kWh/kgH2]: IRENA (2020) gives 50-83; REFERENCE §8.
+DEFAULT_KWH_PER_KG = 55.0
+#: Alkaline electrolysers run from 15 % of their capacity (IRENA 2020; REFERENCE §8). [%]
+DEFAULT_MIN_LOAD_PCT = 15.0
+#: Storage-pairing presets (see :data:`energysim.fleet.PAIRING_RULES`).
+PAIRING_PRESETS = ("guangdong",)
+
+
+class HydroFleet(_Fleet):
+    """Run-of-river hydro: must-run, output from monthly capacity factors."""
+
+    technology: Literal["hydro"] = Field("hydro", exclude=True)
+    monthly_capacity_factor: list[float] = Field(
+        description="12 values, January to December: mean output per unit of capacity [1]")
+    daily_shape: Optional[list[float]] = Field(
+        None, description="24 values, local hour 0-23: relative output within the day [1]")
+    lifetime_years: int = Field(50, ge=1, le=100, description="[yr]")
+
+    @field_validator("monthly_capacity_factor")
+    @classmethod
+    def _monthly(cls, value):
+        if len(value) != 12:
+            raise ValueError(f"{len(value)} values: give 12 (January to December)")
+        if any(not 0.0 <= v <= 1.0 for v in value):
+            raise ValueError("capacity factors must lie in 0..1")
+        return value
+
+    @field_validator("daily_shape")
+    @classmethod
+    def _daily(cls, value):
+        if value is None:
+            return value
+        if len(value) != 24:
+            raise ValueError(f"{len(value)} values: give 24 (local hour 0 to 23)")
+        if any(v < 0 for v in value) or sum(value) <= 0:
+            raise ValueError("values must be >= 0 and not all zero")
+        return value
+
+    @model_validator(mode="after")
+    def _at_most_capacity(self):
+        if self.daily_shape is not None:
+            peak = max(self.daily_shape) * 24.0 / sum(self.daily_shape)
+            worst = max(self.monthly_capacity_factor) * peak
+            if worst > 1.0:
+                raise ValueError(f"daily_shape peaks at {peak:.3g} x the daily mean: with a monthly "
+                                 f"capacity factor of {max(self.monthly_capacity_factor):g} the output "
+                                 "would exceed the capacity; flatten the shape")
+        return self
+
+    PHYSICS_FIELDS: ClassVar[tuple] = ("monthly_capacity_factor", "daily_shape")
+
+    def physics_kwargs(self):
+        """Keyword arguments of the profile call, one per :attr:`PHYSICS_FIELDS`. [dict]"""
+        return {k: getattr(self, k) for k in self.PHYSICS_FIELDS}
+
+    def physics_key(self):
+        """Parameters that decide the per-unit profile (and nothing else). [dict]"""
+        return {"technology": "hydro", **self.model_dump(include=set(self.PHYSICS_FIELDS))}
+
+    def physics_signature(self):
+        """The same parameters as a hashable tuple."""
+        shape = None if self.daily_shape is None else tuple(self.daily_shape)
+        return ("hydro", tuple(self.monthly_capacity_factor), shape)
+
+
+class BiomassFleet(_Fleet):
+    """Biomass power: a steady, fuel-limited output that backs off first at the export limit.
+
+    Its per-unit output is ``annual_full_load_hours / 8760`` (or ``capacity_factor``) every
+    hour, times ``availability_pct``; it is dispatchable, so when the limit binds it runs
+    below that before any PV, wind or hydro is curtailed (fuel not burnt, not energy lost).
+    """
+
+    technology: Literal["biomass"] = Field("biomass", exclude=True)
+    annual_full_load_hours: Optional[float] = Field(None, gt=0, le=8760, description="[h]")
+    capacity_factor: Optional[float] = Field(None, gt=0, le=1, description="[1]")
+
+    @model_validator(mode="after")
+    def _one_output(self):
+        if (self.annual_full_load_hours is None) == (self.capacity_factor is None):
+            raise ValueError("give annual_full_load_hours or capacity_factor, one of the two")
+        return self
+
+    def output_pu(self):
+        """Hourly output per unit of capacity before availability. [MW/MW]"""
+        if self.capacity_factor is not None:
+            return self.capacity_factor
+        return self.annual_full_load_hours / units.HOURS_PER_YEAR
+
+    PHYSICS_FIELDS: ClassVar[tuple] = ("annual_full_load_hours", "capacity_factor")
+
+    def physics_kwargs(self):
+        """The fields that decide the per-unit profile. [dict]"""
+        return {k: getattr(self, k) for k in self.PHYSICS_FIELDS}
+
+    def physics_key(self):
+        """Parameters that decide the per-unit profile. [dict]"""
+        return {"technology": "biomass", "output_pu": self.output_pu()}
+
+    def physics_signature(self):
+        """The same as a hashable tuple."""
+        return ("biomass", self.output_pu())
+
+
+_POWER_KEYS = {"power_mw": "capacity_mw", "power_wan_kw": "capacity_wan_kw"}
+
+
+class StorageFleet(_Fleet):
+    """Battery storage: charges only from what the export limit would curtail.
+
+    Power is given as ``power_mw`` or ``power_wan_kw`` (stored as ``capacity_mw``, which is
+    accepted too, so a resolved scenario reads back); build-out keys state power too. With
+    ``pairing = "guangdong"`` the power and duration follow the province's pairing rule on
+    the scenario's PV and wind additions instead (no capacity keys then).
+    """
+
+    technology: Literal["storage"] = Field("storage", exclude=True)
+    duration_h: Optional[float] = Field(None, gt=0, le=1000, description="energy / power [h]")
+    round_trip_efficiency: float = Field(DEFAULT_ROUND_TRIP_EFFICIENCY, gt=0, le=1,
+                                         description="AC to AC [1]")
+    min_soc_pct: float = Field(0.0, ge=0, lt=100, description="reserved share of energy [%]")
+    pairing: Optional[Literal["guangdong"]] = None
+    lifetime_years: int = Field(15, ge=1, le=100, description="[yr]")
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _in_mw(cls, data, handler):
+        # Overrides the fleet base's: power keys become capacity keys first, then 万千瓦 -> MW.
+        return _revalidated_in_mw(cls._power_keys(data), handler)
+
+    @staticmethod
+    def _power_keys(data):
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        if data.get("pairing") in PAIRING_PRESETS:
+            given = [k for k in ("power_mw", "power_wan_kw", "capacity_wan_kw", "additions_mw",
+                                 "additions_wan_kw", "buildout", "buildout_share", "duration_h")
+                     if k in data]
+            if data.get("capacity_mw", 0.0) != 0.0:  # 0: a resolved scenario's placeholder
+                given.insert(0, "capacity_mw")
+            if given:
+                raise ValueError(f"pairing = {data['pairing']!r} sets power and duration from the "
+                                 f"PV and wind additions: drop {', '.join(given)}")
+            data["capacity_mw"] = 0.0  # placeholder: the pairing rule states the power
+        for key, target in _POWER_KEYS.items():
+            if key in data:
+                if target in data:
+                    raise ValueError(f"give {key} or {target}, not both (power_* is the usual key)")
+                data[target] = data.pop(key)
+        return data
+
+    @model_validator(mode="after")
+    def _duration(self):
+        if self.pairing is None and self.duration_h is None:
+            raise ValueError("duration_h missing: give the hours at full power (energy / power)")
+        return self
+
+
+_ELECTROLYSER_SUPPLY = Literal["surplus"]
+
+
+class Electrolyser(_Fleet):
+    """An electrolyser: makes hydrogen from curtailed energy or from dedicated fleets.
+
+    Capacity is its electrical input (MW). ``supply = "surplus"`` takes only what the
+    export limit would curtail after storage; a list of fleet names takes those fleets'
+    output first (then tops up from the surplus).
+    """
+
+    technology: Literal["electrolyser"] = Field("electrolyser", exclude=True)
+    kwh_per_kg: float = Field(DEFAULT_KWH_PER_KG, ge=30, le=150, description="[kWh/kgH2]")
+    min_load_pct: float = Field(DEFAULT_MIN_LOAD_PCT, ge=0, le=100, description="[%]")
+    supply: Union[_ELECTROLYSER_SUPPLY, list[str]] = "surplus"
+    displaced_kgco2_per_kg: float = Field(
+        DISPLACED_H2_PRESETS["coal-gasification"], ge=0, le=100,
+        description="CO2 of the hydrogen it replaces [kgCO2/kgH2]; or a preset name")
+    lifetime_years: int = Field(20, ge=1, le=100, description="[yr]")
+
+    @field_validator("displaced_kgco2_per_kg", mode="before")
+    @classmethod
+    def _displaced_preset(cls, value):
+        if isinstance(value, str):
+            if value not in DISPLACED_H2_PRESETS:
+                raise ValueError(_unknown("preset", value, DISPLACED_H2_PRESETS))
+            return DISPLACED_H2_PRESETS[value]
+        return value
+
+    @field_validator("supply")
+    @classmethod
+    def _supply(cls, value):
+        if isinstance(value, list):
+            if not value:
+                raise ValueError('empty list: give fleet names, or "surplus"')
+            if len(set(value)) != len(value):
+                raise ValueError("a fleet is named twice")
+        return value
+
+
 class EmissionFactor(_Model):
     """A grid emission-factor path built from a named preset of published figures."""
 
@@ -523,13 +732,16 @@ class Targets(_Model):
     # Milestones only: a year outside the simulated years is simply not shown.
     peak_year: int = Field(2030, ge=FIRST_ALLOWED_YEAR, le=LAST_ALLOWED_YEAR)
     neutrality_year: int = Field(2060, ge=FIRST_ALLOWED_YEAR, le=LAST_ALLOWED_YEAR)
-    baseline_emissions_mt: Optional[YearPoints] = Field(None, description="[MtCO2/yr]")
+    baseline_emissions_mt: Optional[Union[YearPoints, Literal["shaoguan-ceads"]]] = Field(
+        None, description="[MtCO2/yr] points, or a preset (energysim.carbon.BASELINE_PRESETS)")
+    baseline_decline_pct_per_year: float = Field(
+        0.0, ge=0, lt=100, description="after the last point; 0 holds it [%/yr]")
     capacity: list[CapacityTarget] = []
 
     @field_validator("baseline_emissions_mt")
     @classmethod
     def _baseline(cls, value):
-        if value is not None:
+        if isinstance(value, dict):
             _check_years(value, "baseline_emissions_mt")
             _check_nonneg(value, "baseline_emissions_mt", strict=True)
         return value
@@ -553,6 +765,10 @@ class Scenario(_Model):
     weather: WeatherSource = WeatherSource()
     pv: list[PVFleet] = []
     wind: list[WindFleet] = []
+    hydro: list[HydroFleet] = []
+    biomass: list[BiomassFleet] = []
+    storage: list[StorageFleet] = []
+    electrolyser: list[Electrolyser] = []
     grid: Grid = Grid()
     targets: Targets = Targets()
     output: Output = Output()
@@ -577,14 +793,15 @@ class Scenario(_Model):
 
     @model_validator(mode="after")
     def _whole(self):
-        if not self.pv and not self.wind:
-            raise ValueError("no fleet: add at least one [[pv]] or [[wind]] table")
-        names = [f.name for f in self.fleets]
+        if not self.fleets:
+            raise ValueError("no fleet: add at least one [[pv]], [[wind]], [[hydro]] or [[biomass]] table")
+        names = [f.name for f in self.units]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
             raise ValueError(f"fleet names must be unique; repeated: {', '.join(dupes)}")
         first, last = self.years
-        for cfg in self.fleets:
+        self._check_new_units()
+        for cfg in self.units:
             for year in (cfg.additions_mw or {}):
                 if not first <= year <= last:
                     raise ValueError(f"[{cfg.technology}.{cfg.name}] additions year {year}: must lie "
@@ -600,8 +817,35 @@ class Scenario(_Model):
 
     @property
     def fleets(self):
-        """PV fleets then wind fleets, in file order. [list]"""
-        return [*self.pv, *self.wind]
+        """Generating fleets: PV, wind, hydro, then biomass, each in file order. [list]"""
+        return [*self.pv, *self.wind, *self.hydro, *self.biomass]
+
+    @property
+    def units(self):
+        """Every table with a capacity: the fleets, then storage, then electrolysers. [list]"""
+        return [*self.fleets, *self.storage, *self.electrolyser]
+
+    @property
+    def needs_dispatch(self):
+        """Whether the hours depend on each other or on a dispatch order (biomass backing
+        off, storage, electrolysers), so the hourly dispatch kernel must run. [bool]"""
+        return bool(self.biomass or self.storage or self.electrolyser)
+
+    def _check_new_units(self):
+        must_run = {f.name for f in (*self.pv, *self.wind, *self.hydro)}
+        fed = {}
+        for cfg in self.electrolyser:
+            if isinstance(cfg.supply, list):
+                for name in cfg.supply:
+                    if name not in must_run:
+                        raise ValueError(f"[electrolyser.{cfg.name}] supply: {_unknown('fleet', name, must_run)}"
+                                         " (PV, wind or hydro fleets, or \"surplus\")")
+                    if name in fed:
+                        raise ValueError(f"[electrolyser.{cfg.name}] supply: fleet {name!r} already feeds "
+                                         f"[electrolyser.{fed[name]}]; a fleet feeds one electrolyser")
+                    fed[name] = cfg.name
+        if any(s.pairing for s in self.storage) and not (self.pv or self.wind):
+            raise ValueError("[storage] pairing: there are no PV or wind fleets to pair with")
 
     @property
     def year_list(self):
@@ -795,7 +1039,8 @@ def validate_table(key, value, where="<scenario>"):
 
 
 #: Top-level tables :func:`validate_table` validates on their own.
-STANDALONE_TABLES = ("pv", "wind", "site", "weather", "grid", "targets", "output")
+STANDALONE_TABLES = ("pv", "wind", "hydro", "biomass", "storage", "electrolyser", "site",
+                     "weather", "grid", "targets", "output")
 
 #: The keys that take true/false; pydantic's lax mode would read `latitude = true` as 1.0.
 _BOOLEAN_KEYS = {"repower"}
@@ -851,6 +1096,9 @@ _SUFFIX_HINTS = {
     "emission_factor": "emission_factor_t_per_mwh", "export_limit": "export_limit_mw",
     "mean_wind_speed": "mean_wind_speed_ms", "availability": "availability_pct",
     "additions": "additions_mw or additions_wan_kw", "lifetime": "lifetime_years",
+    "power": "power_mw or power_wan_kw", "duration": "duration_h", "min_soc": "min_soc_pct",
+    "min_load": "min_load_pct", "full_load_hours": "annual_full_load_hours",
+    "displaced_co2": "displaced_kgco2_per_kg", "consumption": "kwh_per_kg",
 }
 
 
@@ -933,6 +1181,8 @@ def _key_text(key):
 
 
 _TABLE_MODELS = {"site": Site, "weather": WeatherSource, "pv": PVFleet, "wind": WindFleet,
+                 "hydro": HydroFleet, "biomass": BiomassFleet, "storage": StorageFleet,
+                 "electrolyser": Electrolyser,
                  "grid": Grid, "targets": Targets, "output": Output, "degradation": Degradation,
                  "buildout": Buildout, "power_curve": PowerCurve,
                  "emission_factor": EmissionFactor, "capacity": CapacityTarget,
