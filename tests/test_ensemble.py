@@ -138,3 +138,25 @@ def test_cli_run_weather_years_writes_the_ensemble(tmp_path):
     bad = CliRunner().invoke(main, ["run", str(path), "-o", str(tmp_path / "o2"),
                                     "--weather-years", "1"])
     assert bad.exit_code == 2 and not (tmp_path / "o2").exists()
+
+
+def test_report_shows_the_weather_year_band(tmp_path):
+    from click.testing import CliRunner
+
+    from energysim.cli import main
+    from energysim.report import render_report
+    from energysim.results import read_result
+
+    path = tmp_path / "ens.toml"
+    path.write_text(SCENARIO, encoding="utf-8")
+    for extra in (["--weather-years", "3"], []):
+        out = tmp_path / ("with" if extra else "without")
+        run = CliRunner().invoke(main, ["run", str(path), "-o", str(out), "--no-cache",
+                                        "--no-plots", *extra])
+        assert run.exit_code == 0, run.output
+    with_band = read_result(tmp_path / "with" / "ens")
+    html = render_report([with_band], units="si")
+    p = with_band.summary["uncertainty"]["milestones"][0]["delivered_mwh"]
+    assert 'class="uncertainty"' in html and f"{p['p90'] / p['p50']:.3f}" in html
+    assert 'class="uncertainty"' not in render_report([read_result(tmp_path / "without" / "ens")],
+                                                     units="si")
