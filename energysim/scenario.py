@@ -762,7 +762,8 @@ class Targets(_Model):
 class Output(_Model):
     """What `run` writes besides the annual table."""
 
-    hourly_years: Optional[list[int]] = Field(None, description="default: the first year")
+    hourly_years: Optional[list[int]] = Field(
+        None, description="default: the first year with the full build-out")
 
 
 class Scenario(_Model):
