@@ -342,3 +342,19 @@ def test_validate_lists_storage_and_electrolysers(tmp_path):
     assert result.exit_code == 0, result.output
     assert "bat (storage, 5 万千瓦)" in result.output and "p (storage, paired: guangdong rule)" in result.output
     assert "h2 (electrolyser, 2 万千瓦)" in result.output
+
+
+def test_compare_shows_new_quantities_only_when_present(weather):
+    from energysim.comparison import compare
+
+    plain = run(HEAD + PV, weather)
+    full = run(HEAD.replace("[grid]", '[targets]\nbaseline_emissions_mt = "shaoguan-ceads"\n[grid]')
+               + PV + HYDRO + STORAGE + ELECTROLYSER + 'supply = ["hydro"]\n', weather)
+    assert "installed_hydro_mw" not in set(compare([plain]).kpi)
+    table = compare([full, plain])
+    kpis = set(table.kpi)
+    assert {"installed_hydro_mw", "installed_storage_mw", "hydrogen_t",
+            "baseline_offset_share"} <= kpis
+    row = table[(table.kpi == "hydrogen_t") & (table.year == 2023)].iloc[0]
+    assert row[full.name] == pytest.approx(
+        full.totals.set_index("year").hydrogen_t[2023])
