@@ -563,11 +563,26 @@ def load_scenario(path):
         raw = path.read_bytes()
     except OSError as err:
         raise ScenarioError(f"{where}: cannot read: {err.strerror}") from err
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as err:
-        raise ScenarioError(f"{where}: not UTF-8 text (byte {err.start}): save the file as UTF-8") from err
+    text = decode_text(raw, where)
     return parse_scenario(text, where=where, base_dir=path.resolve().parent)
+
+
+def decode_text(raw, where):
+    """The text of a UTF-8 file, read whatever its byte-order mark and line endings. [str]
+
+    A UTF-8 byte-order mark (Windows Notepad) is dropped; CRLF and a lone CR (old Mac
+    tools) become LF, which TOML reads like any line break.
+
+    Raises
+    ------
+    ScenarioError
+        If the bytes are not UTF-8, naming the first bad byte.
+    """
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise ScenarioError(f"{where}: not UTF-8 text (byte {err.start}): save the file as UTF-8") from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def parse_scenario(text, where="<scenario>", base_dir=None):

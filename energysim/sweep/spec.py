@@ -26,7 +26,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from energysim.errors import ScenarioError
-from energysim.scenario import Scenario, load_scenario
+from energysim.scenario import Scenario, decode_text, load_scenario
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -235,11 +235,7 @@ def load_sweep(path):
         raw = path.read_bytes()
     except OSError as err:
         raise ScenarioError(f"{where}: cannot read: {err.strerror or err}") from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as err:
-        raise ScenarioError(f"{where}: not UTF-8 text (byte {err.start}): "
-                            "save it as UTF-8") from None
+    text = decode_text(raw, where)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:

@@ -17,7 +17,7 @@ from energysim.weather.readers import read_csv_weather, read_epw, read_pvgis_tmy
 
 
 def _sniff_csv(raw):
-    head = raw[:4096].decode("utf-8", errors="replace")
+    head = raw[:4096].decode("utf-8-sig", errors="replace")
     lines = head.splitlines()
     if not lines:
         return "empty"

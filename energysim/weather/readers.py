@@ -337,7 +337,8 @@ def read_pvgis_tmy(path, *, utc_offset_h=0.0, nominal_year=NOMINAL_YEAR):
             f"{path}: suffix .{fmt} is not a PVGIS TMY format: expected .json or .csv"
         )
     try:
-        buf = io.StringIO(raw.decode("utf-8")) if fmt == "json" else io.BytesIO(raw)
+        text = _decode(raw, path, "PVGIS TMY")
+        buf = io.StringIO(text) if fmt == "json" else io.BytesIO(text.encode("utf-8"))
         with _quiet_pvlib():
             df, m = pvlib.iotools.read_pvgis_tmy(buf, pvgis_format=fmt, map_variables=True)
     except Exception as exc:
