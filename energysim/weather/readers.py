@@ -14,15 +14,16 @@ from __future__ import annotations
 import io
 import os
 import tempfile
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from energysim import units
-from energysim.errors import WeatherDataError
+from energysim.errors import EnergysimWarning, WeatherDataError
 from energysim.timeutils import ensure_utc, is_leap
-from energysim.weather.checks import check_weather
+from energysim.weather.checks import MAX_REPAIRABLE_GAP_H, check_weather
 from energysim.weather.frame import (
     CANONICAL_COLUMNS,
     NOMINAL_YEAR,
@@ -50,6 +51,7 @@ _EPW_MISSING = {
 }
 _EPW_FIELDS = 35  # data fields per EPW line
 _EPW_HEADER_LINES = 8
+HOURS_LEAP_YEAR = 8784
 # Header names of typical-year products; an EPW naming one is coerced to NOMINAL_YEAR.
 _TYPICAL_TAGS = ("CSWD", "TMY", "IWEC", "TYA", "TRY", "CTYW", "SWERA", "TYPICAL")
 
@@ -139,6 +141,14 @@ def _finish(
     off = meta["utc_offset_h"]
     frame = _canonical(frame, wind_height_m)
     expected = None
+    leap_year = _leap_calendar_year(frame.index, off)
+    if not typical and leap_year is not None:
+        # A whole calendar leap year (e.g. a 2020 EPW of 8,784 rows): simulated as a
+        # typical year, Feb 29 dropped (every simulated leap year repeats Feb 28).
+        typical = True
+        meta["typical_year"] = True
+        meta["repairs"].append(f"calendar year {leap_year} (a leap year) used as a typical "
+                               "year on the non-leap nominal year")
     if typical:
         src_off = off if source_offset_h is None else float(source_offset_h)
         wall = _local_wall(frame.index, src_off)
@@ -147,11 +157,7 @@ def _finish(
         if src_off != off:
             frame = to_typical_year(frame, nominal_year, utc_offset_h=off, where=where)
         expected = _typical_index(nominal_year, off)
-        if n_feb29:
-            meta["repairs"].append(
-                f"{n_feb29} hours of Feb 29 dropped (typical years are non-leap; "
-                "energysim repeats Feb 28 in leap years)"
-            )
+        _record_feb29(meta, n_feb29, where)
     data, repairs = check_weather(
         frame,
         where,
@@ -164,6 +170,33 @@ def _finish(
     geom = _hourly_geometry(data.index, meta["latitude"], meta["longitude"], 0.0)
     meta["solar_noon_offset_h"] = round(_noon_offset_h(data["ghi"].to_numpy(), geom["solar_hour"]), 3)
     return data, meta
+
+
+def _record_feb29(meta, n_hours, where):
+    """Record (and warn) that ``n_hours`` of Feb 29 were dropped; nothing if none."""
+    if n_hours:
+        note = (f"{n_hours} hours of Feb 29 dropped (typical years are non-leap; "
+                "energysim repeats Feb 28 in leap years)")
+        meta["repairs"].append(note)
+        warnings.warn(f"{where}: {note}", EnergysimWarning, stacklevel=3)
+
+
+def _leap_calendar_year(index, utc_offset_h):
+    """The year, if ``index`` is one whole local calendar leap year with its Feb 29. [int]
+
+    ``None`` for anything else (a typical year, part of a year, several years).
+    """
+    if len(index) == 0:
+        return None
+    wall = _local_wall(index, utc_offset_h)
+    years = np.unique(wall.year)
+    if len(years) != 1 or not is_leap(int(years[0])):
+        return None
+    has_feb29 = bool(((wall.month == 2) & (wall.day == 29)).any())
+    # a whole year: within the repairable gaps of the 8,784 hours
+    if not has_feb29 or len(index) < HOURS_LEAP_YEAR - MAX_REPAIRABLE_GAP_H:
+        return None
+    return int(years[0])
 
 
 def read_epw(path, *, nominal_year=NOMINAL_YEAR):
@@ -279,6 +312,12 @@ def read_tmy3(path, *, nominal_year=NOMINAL_YEAR):
     path = Path(path)
     raw = _read_bytes(path, "TMY3")
     text = _decode(raw, path, "TMY3")
+    # pvlib's coerce_year would move Feb 29 onto Mar 1 of the nominal year (duplicates):
+    # drop those rows first, with a record (a TMY3 row starts with its MM/DD/YYYY date).
+    lines = text.split("\n")
+    kept = lines[:2] + [line for line in lines[2:] if not line.startswith("02/29/")]
+    n_feb29 = len(lines) - len(kept)
+    text = "\n".join(kept)
     try:
         with _quiet_pvlib():
             # coerce onto the non-leap nominal year *before* moving the hour-ending labels
@@ -298,6 +337,7 @@ def read_tmy3(path, *, nominal_year=NOMINAL_YEAR):
         path, m["latitude"], m["longitude"], m["altitude"], m["TZ"], _sha256_bytes(raw), True
     )
     meta["station"] = f"{m.get('Name', '')}, {m.get('State', '')}"
+    _record_feb29(meta, n_feb29, path)
     return _finish(df, meta, str(path), wind_height_m=10.0, typical=True, nominal_year=nominal_year)
 
 
