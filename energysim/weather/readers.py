@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from energysim import units
-from energysim.errors import EnergysimWarning, WeatherDataError
+from energysim.errors import EnergysimWarning, WeatherDataError, describe_exception
 from energysim.timeutils import ensure_utc, is_leap
 from energysim.weather.checks import MAX_REPAIRABLE_GAP_H, check_weather
 from energysim.weather.frame import (
@@ -254,7 +254,7 @@ def read_epw(path, *, nominal_year=NOMINAL_YEAR):
             df, m = pvlib.iotools.read_epw(io.StringIO(text))
     except Exception as exc:  # pvlib/pandas raise many types on malformed input
         raise WeatherDataError(
-            f"{path}: cannot be parsed as EPW ({type(exc).__name__}: {exc}): expected an EPW file"
+            f"{path}: cannot be parsed as EPW ({describe_exception(exc)}): expected an EPW file"
         ) from exc
     df = df.rename(columns={"atmospheric_pressure": "pressure"})
     for col, sentinel in _EPW_MISSING.items():
@@ -327,7 +327,7 @@ def read_tmy3(path, *, nominal_year=NOMINAL_YEAR):
             )
     except Exception as exc:
         raise WeatherDataError(
-            f"{path}: cannot be parsed as TMY3 ({type(exc).__name__}: {exc}): "
+            f"{path}: cannot be parsed as TMY3 ({describe_exception(exc)}): "
             "expected a TMY3 CSV file"
         ) from exc
     df = df.copy()
@@ -383,7 +383,7 @@ def read_pvgis_tmy(path, *, utc_offset_h=0.0, nominal_year=NOMINAL_YEAR):
             df, m = pvlib.iotools.read_pvgis_tmy(buf, pvgis_format=fmt, map_variables=True)
     except Exception as exc:
         raise WeatherDataError(
-            f"{path}: cannot be parsed as PVGIS TMY {fmt} ({type(exc).__name__}: {exc}): "
+            f"{path}: cannot be parsed as PVGIS TMY {fmt} ({describe_exception(exc)}): "
             "expected a file from the PVGIS TMY tool"
         ) from exc
     inputs = m.get("inputs", {})
@@ -489,12 +489,12 @@ def read_csv_weather(
         lat, lon, wh = (float(opts["latitude"]), float(opts["longitude"]), float(opts["wind_height_m"]))
         alt = float(altitude_m if altitude_m is not None else head.get("altitude_m", 0.0))
     except ValueError as exc:
-        raise WeatherDataError(f"{path}: site option is not a number ({exc}): give numbers") from exc
+        raise WeatherDataError(f"{path}: site option is not a number ({describe_exception(exc)}): give numbers") from exc
     try:
         df = pd.read_csv(io.StringIO(text), skiprows=n_comment)
     except Exception as exc:
         raise WeatherDataError(
-            f"{path}: cannot be parsed as CSV ({type(exc).__name__}: {exc}): expected a CSV file"
+            f"{path}: cannot be parsed as CSV ({describe_exception(exc)}): expected a CSV file"
         ) from exc
     if column_map:
         df = df.rename(columns=dict(column_map))
@@ -516,7 +516,7 @@ def read_csv_weather(
             parsed = pd.to_datetime(stamps, utc=True, format="ISO8601")
         except (ValueError, TypeError) as exc:
             raise WeatherDataError(
-                f"{path}: time column {time_column!r} is not ISO 8601 ({exc}): "
+                f"{path}: time column {time_column!r} is not ISO 8601 ({describe_exception(exc)}): "
                 "use e.g. 2005-01-01T00:00:00+08:00"
             ) from exc
     idx = pd.DatetimeIndex(parsed)
@@ -535,7 +535,7 @@ def read_csv_weather(
             idx = idx.tz_localize(tz)
         except Exception as exc:
             raise WeatherDataError(
-                f"{path}: timezone {timezone!r} is not usable ({exc}): give an IANA name "
+                f"{path}: timezone {timezone!r} is not usable ({describe_exception(exc)}): give an IANA name "
                 "or an offset like '+08:00'"
             ) from exc
     if utc_offset_h is None:
