@@ -13,6 +13,7 @@ import difflib
 import hashlib
 import json
 import math
+import os
 import re
 import sys
 from pathlib import Path
@@ -44,6 +45,37 @@ FIRST_ALLOWED_YEAR = 1990
 LAST_ALLOWED_YEAR = 2100
 
 YearPoints = dict[int, float]
+
+#: Longest file name most file systems take (ext4, XFS, APFS, NTFS in UTF-16 units). [bytes]
+FILE_NAME_MAX_BYTES = 255
+#: What a writer adds to a result's name for its staging folder,
+#: ``.<name>.<pid>.<8 random>.partial``, with a pid of up to 7 digits (Linux pid_max). [bytes]
+STAGING_NAME_EXTRA_BYTES = 26
+#: Longest scenario or sweep name, in bytes of the file-system encoding. [bytes]
+MAX_NAME_BYTES = FILE_NAME_MAX_BYTES - STAGING_NAME_EXTRA_BYTES
+
+
+def check_name_bytes(name):
+    """Raise ValueError unless ``name`` and its staging name fit a file name.
+
+    A scenario's name is its result folder's name, written first under a longer staging
+    name; a name that validated but could not be written would fail only after the whole
+    simulation. Bytes are counted in the file-system encoding (UTF-8 on Linux and macOS:
+    a Chinese character takes 3).
+
+    Examples
+    --------
+    >>> check_name_bytes("韶关" * 38)
+    >>> check_name_bytes("韶" * 80)
+    Traceback (most recent call last):
+    ...
+    ValueError: 240 bytes as a file name: a name is a folder name, at most 229 bytes (76 Chinese characters or 229 letters)
+    """
+    size = len(os.fsencode(name))
+    if size > MAX_NAME_BYTES:
+        raise ValueError(f"{size} bytes as a file name: a name is a folder name, at most "
+                         f"{MAX_NAME_BYTES} bytes ({MAX_NAME_BYTES // 3} Chinese characters or "
+                         f"{MAX_NAME_BYTES} letters)")
 
 
 def _check_years(points, where, lo=FIRST_ALLOWED_YEAR, hi=LAST_ALLOWED_YEAR):
@@ -447,6 +479,12 @@ class Scenario(_Model):
     def _folder_name(cls, value):
         if not re.fullmatch(r"[\w.\-+]+", value) or value in (".", ".."):
             raise ValueError(f"{value!r}: a name is also a folder name: use letters, digits, '-', '_', '.'")
+        return value
+
+    @field_validator("name")
+    @classmethod
+    def _name_fits_file_system(cls, value):
+        check_name_bytes(value)
         return value
 
     @field_validator("years")

@@ -26,7 +26,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from energysim.errors import ScenarioError
-from energysim.scenario import Scenario, decode_text, load_scenario
+from energysim.scenario import Scenario, check_name_bytes, decode_text, load_scenario
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -267,6 +267,10 @@ def parse_sweep(data, path, text="", sha256=""):
     if not isinstance(name, str) or not re.fullmatch(r"[\w.\-+]+", name) or name in (".", ".."):
         raise ScenarioError(f"{where} name = {name!r}: a sweep name is a folder name: use "
                             "letters, digits, '-', '_', '.'")
+    try:
+        check_name_bytes(name)
+    except ValueError as err:
+        raise ScenarioError(f"{where} name = {name!r}: {err}") from None
 
     design = data.get("design", {})
     if not isinstance(design, dict):

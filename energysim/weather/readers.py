@@ -471,15 +471,17 @@ def read_csv_weather(
         "longitude": longitude if longitude is not None else head.get("longitude_deg"),
         "wind_height_m": wind_height_m if wind_height_m is not None else head.get("wind_height_m"),
     }
-    needed = [k for k, v in opts.items() if v is None]
+    # The names of the '# key = value' header lines, which every caller can write.
+    header_keys = {"latitude": "latitude_deg", "longitude": "longitude_deg"}
+    needed = [header_keys.get(k, k) for k, v in opts.items() if v is None]
     if time_column is None:
         needed.insert(0, "time_column")
     if interval_label is None:
         needed.append("interval_label")
     if needed:
         raise WeatherDataError(
-            f"{path}: plain CSV without {', '.join(needed)}: declare them "
-            "(csv_options / command-line options or '# key = value' header lines)"
+            f"{path}: plain CSV without {', '.join(needed)}: declare them in header lines "
+            f"at the top of the file, e.g. '# {needed[0]} = ...'"
         )
     if interval_label not in ("beginning", "ending"):
         raise WeatherDataError(
@@ -505,8 +507,9 @@ def read_csv_weather(
     missing = [c for c in CANONICAL_COLUMNS if c not in df.columns and c != "wind_height_m"]
     if missing:
         raise WeatherDataError(
-            f"{path}: missing column(s) {', '.join(missing)}: map file columns to "
-            f"{', '.join(CANONICAL_COLUMNS)} with column_map"
+            f"{path}: missing column(s) {', '.join(missing)}: name the header row's columns "
+            f"{', '.join(c for c in CANONICAL_COLUMNS if c != 'wind_height_m')} "
+            "(wind height in a '# wind_height_m = ...' line)"
         )
     stamps = df[time_column].astype(str)
     try:
