@@ -30,18 +30,47 @@ def resolve_scenario_path(path):
     return path
 
 
-def run_one(scenario, out, overwrite, cn_units, plots, cache):
-    """Simulate and write one validated scenario; return its result folder and summary."""
-    from energysim.cache import ProfileCache, WeatherCache
+def check_inputs(scenarios, out, overwrite, cache):
+    """Check every input of every scenario before the first result is written.
+
+    Each output target must be absent (or, with ``--overwrite``, an energysim result or an
+    empty folder); each scenario's weather is read and checked against its site. A
+    command writing several results thus fails on the last scenario's missing weather
+    file before it writes the first result.
+
+    Returns
+    -------
+    list of (pandas.DataFrame, dict)
+        The weather and its metadata for each scenario, in order.
+    """
+    from energysim.cache import WeatherCache
     from energysim.errors import OutputExistsError
+    from energysim.results import check_replaceable
+    from energysim.simulate import load_scenario_weather
+
+    for scenario in scenarios:
+        target = Path(out) / scenario.name
+        if target.exists() or target.is_symlink():
+            if not overwrite:
+                raise OutputExistsError(f"{target}: result exists: pass --overwrite to replace it")
+            check_replaceable(target)
+    weather_cache = WeatherCache() if cache else None
+    return [load_scenario_weather(scenario, weather_cache) for scenario in scenarios]
+
+
+def run_one(scenario, out, overwrite, cn_units, plots, cache, weather=None):
+    """Simulate and write one validated scenario; return its result folder and summary.
+
+    ``weather`` is the ``(data, meta)`` pair :func:`check_inputs` loaded; read here if None.
+    """
+    from energysim.cache import ProfileCache
     from energysim.plotting import save_figures
     from energysim.results import write_result
-    from energysim.simulate import load_scenario_weather, run_scenario
+    from energysim.simulate import run_scenario
 
-    target = Path(out) / scenario.name
-    if target.exists() and not overwrite:  # refuse before spending time simulating
-        raise OutputExistsError(f"{target}: result exists: pass --overwrite to replace it")
-    weather, meta = load_scenario_weather(scenario, WeatherCache() if cache else None)
+    if weather is None:
+        weather = check_inputs([scenario], out, overwrite, cache)[0]
+    weather, meta = weather
     result = run_scenario(scenario, weather, meta,
                           profile_cache=ProfileCache() if cache else None)
     folder = write_result(result, out, overwrite=overwrite, cn_units=cn_units,
@@ -72,7 +101,8 @@ def run_many(paths, out, *, overwrite, cn_units, hourly_years, jobs, plots, cach
                                 "each scenario writes OUT/<name>/, so names must differ")
         names[name] = path
         scenarios.append(scenario)
-    args = [(s, out, overwrite, cn_units, plots, cache) for s in scenarios]
+    weathers = check_inputs(scenarios, out, overwrite, cache)
+    args = [(s, out, overwrite, cn_units, plots, cache, w) for s, w in zip(scenarios, weathers)]
     if jobs > 1 and len(scenarios) > 1:
         with ProcessPoolExecutor(max_workers=min(jobs, len(scenarios))) as pool:
             outcomes = list(pool.map(run_one, *zip(*args)))
