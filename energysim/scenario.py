@@ -118,6 +118,9 @@ class WeatherSource(_Model):
 
     source: str = Field("builtin:shaoguan", description="'builtin:shaoguan' or a file path")
     seed: int = Field(0, ge=0, description="seed of a generated (builtin) year")
+    # None (not given) means false; it stays out of the resolved scenario and its digest.
+    allow_distant: Optional[StrictBool] = Field(
+        None, description="accept weather more than 500 km from the site")
 
     @field_validator("source")
     @classmethod
@@ -694,7 +697,7 @@ def validate_table(key, value, where="<scenario>"):
 STANDALONE_TABLES = ("pv", "wind", "site", "weather", "grid", "targets", "output")
 
 #: The keys that take true/false; pydantic's lax mode would read `latitude = true` as 1.0.
-_BOOLEAN_KEYS = {"repower"}
+_BOOLEAN_KEYS = {"repower", "allow_distant"}
 
 
 def _reject_booleans(node, data, where, path=()):

@@ -532,3 +532,16 @@ def test_csv_errors_from_a_scenario_name_only_what_a_user_can_set(tmp_path, csv_
     line = assert_one_line_error(code, stderr, ["w.csv"], exception=exc)
     assert not any(word in line for word in UNSETTABLE), line
     assert "#" in line  # it names the header lines that declare the layout
+
+
+def test_sweep_over_a_site_far_from_its_weather_writes_nothing(tmp_path):
+    (tmp_path / "base.toml").write_text(SWEEP_BASE.replace("[2021, 2022]", "[2021, 2021]"),
+                                        encoding="utf-8")
+    (tmp_path / "sw.toml").write_text('base = "base.toml"\n[parameters]\n'
+                                      '"site.latitude" = [24.68, 45.68]\n', encoding="utf-8")
+    out = tmp_path / "out"
+    code, stderr, exc = invoke(["sweep", tmp_path / "sw.toml", "-o", out, "--no-cache",
+                                "--no-plots", "--workers", "1"])
+    assert_one_line_error(code, stderr, ["builtin:shaoguan", "2335 km", "allow_distant"],
+                          exception=exc)
+    assert not out.exists()
