@@ -24,6 +24,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StrictBool,
+    StrictInt,
     ValidationError,
     field_validator,
     model_validator,
@@ -87,10 +88,34 @@ def _check_years(points, where, lo=FIRST_ALLOWED_YEAR, hi=LAST_ALLOWED_YEAR):
     return dict(sorted(points.items()))
 
 
+#: The first Five-Year Plan a build-out may name: the 14th, 2021-2025.
+FIRST_PLAN, FIRST_PLAN_START_YEAR = 14, 2021
+_PLAN_PATTERN = re.compile(r"^\s*(\d{1,2})(st|nd|rd|th)?(\s*fyp)?\s*$", re.IGNORECASE)
+
+
+def plan_end_year(plan):
+    """Last year of a Five-Year Plan from the 14th (2021-2025) on, ending by 2100. [int]
+
+    Examples
+    --------
+    >>> plan_end_year("15th"), plan_end_year("16th FYP")
+    (2030, 2035)
+    """
+    match = _PLAN_PATTERN.match(str(plan))
+    number = int(match.group(1)) if match else None
+    last = FIRST_PLAN + (LAST_ALLOWED_YEAR - FIRST_PLAN_START_YEAR + 1) // 5 - 1
+    if number is None or not FIRST_PLAN <= number <= last:
+        raise ValueError(f"{plan!r} is not a plan period: give '14th' (2021-2025), '15th' "
+                         f"(2026-2030), ... up to '{last}th' (ending {LAST_ALLOWED_YEAR})")
+    return FIRST_PLAN_START_YEAR + 5 * (number - FIRST_PLAN) + 4
+
+
 class _Model(BaseModel):
     # allow_inf_nan=False: every number of a scenario is finite (nan passes range checks).
+    # strict=True: a number is a TOML number and text is TOML text (capacity_mw = "100" is
+    # refused); the few conversions TOML needs (a list for a pair) are declared per field.
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True,
-                              allow_inf_nan=False)
+                              allow_inf_nan=False, strict=True)
 
 
 class Site(_Model):
@@ -156,6 +181,13 @@ class Buildout(_Model):
     by_fyp: Optional[str] = Field(None, description="'14th', '15th', ...: end of that plan")
     midpoint_year: Optional[float] = Field(None, description="logistic: year of 50 %")
     steepness_per_year: float = Field(0.8, gt=0, le=10, description="logistic: [1/yr]")
+
+    @field_validator("by_fyp")
+    @classmethod
+    def _existing_plan(cls, value):
+        if value is not None:
+            plan_end_year(value)  # raises ValueError naming the allowed plans
+        return value
 
     @model_validator(mode="after")
     def _complete(self):
@@ -467,7 +499,7 @@ class Scenario(_Model):
     schema_version: Literal[1] = 1
     name: str = Field(min_length=1, max_length=80)
     description: str = ""
-    years: tuple[int, int]
+    years: tuple[StrictInt, StrictInt] = Field(strict=False)  # TOML gives [first, last]
     site: Site
     weather: WeatherSource = WeatherSource()
     pv: list[PVFleet] = []
