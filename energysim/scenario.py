@@ -9,8 +9,11 @@ Owns the scenario schema (version 1), its parsing and every check on it; imports
 
 from __future__ import annotations
 
+import csv
 import difflib
+import functools
 import hashlib
+import importlib.util
 import json
 import math
 import os
@@ -329,6 +332,42 @@ class PVFleet(_Fleet):
         return ("pv", *(getattr(self, k) for k in self._PHYSICS_FIELDS))
 
 
+def rotor_diameter_m(turbine):
+    """Rotor diameter of a windpowerlib OEDB turbine type, or None if unknown. [m]
+
+    Read from windpowerlib's ``oedb/turbine_data.csv`` where the installed package keeps
+    it, without importing windpowerlib (the scenario layer imports no physics).
+
+    Examples
+    --------
+    >>> rotor_diameter_m("E-115/3000"), rotor_diameter_m("no such turbine")
+    (116.0, None)
+    """
+    if not turbine:
+        return None
+    return _rotor_diameters().get(turbine)
+
+
+@functools.lru_cache(maxsize=1)
+def _rotor_diameters():
+    # A read-only table of the installed package's data, read once per process.
+    spec = importlib.util.find_spec("windpowerlib")
+    if spec is None or not spec.submodule_search_locations:
+        return {}
+    path = Path(list(spec.submodule_search_locations)[0]) / "oedb" / "turbine_data.csv"
+    diameters = {}
+    try:
+        with open(path, encoding="utf-8", newline="") as handle:
+            for row in csv.DictReader(handle):
+                try:
+                    diameters.setdefault(row["turbine_type"], float(row["rotor_diameter"]))
+                except (KeyError, TypeError, ValueError):
+                    continue
+    except OSError:
+        return {}
+    return diameters
+
+
 class PowerCurve(_Model):
     """A turbine power curve given in the scenario."""
 
@@ -366,6 +405,25 @@ class WindFleet(_Fleet):
             from energysim.physics.wind import check_turbine_name
 
             check_turbine_name(value)  # raises ValueError listing the closest names
+        return value
+
+    @field_validator("hub_height_m")
+    @classmethod
+    def _above_the_blade_tips(cls, value, info):
+        diameter = rotor_diameter_m(info.data.get("turbine"))
+        if diameter is not None and value <= diameter / 2:
+            raise ValueError(f"below half the rotor diameter of {info.data['turbine']} "
+                             f"({diameter:g} m): the blades would reach the ground; give more "
+                             f"than {diameter / 2:g} m")
+        return value
+
+    @field_validator("roughness_length_m")
+    @classmethod
+    def _below_the_hub(cls, value, info):
+        hub = info.data.get("hub_height_m")
+        if hub is not None and value >= hub:
+            raise ValueError(f"at or above hub_height_m = {hub:g}: the logarithmic wind profile "
+                             "needs a hub above the roughness length")
         return value
 
     @model_validator(mode="after")

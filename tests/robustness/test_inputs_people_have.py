@@ -22,7 +22,7 @@ import pytest
 from energysim.errors import EnergysimWarning, ScenarioError, WeatherDataError
 
 from ._cli import EXIT_OUTPUT, assert_one_line_error, error_lines, invoke
-from .test_bad_input import BASE, EPW_SCENARIO, SWEEP_BASE, sub
+from .test_bad_input import BASE, EPW_SCENARIO, SWEEP_BASE, chain, sub
 
 BOM = "\ufeff"
 
@@ -406,11 +406,16 @@ def test_second_scenario_with_distant_weather_writes_nothing(tmp_path, shaoguan_
 
 # ======================================================================= 7. physics
 
+POWER_CURVE = "power_curve = { wind_speed_ms = [3, 12, 25], power_kw = [0, 3000, 3000] }"
+
+
 @pytest.mark.parametrize("edit, fragments", [
-    (sub("hub_height_m = 120", "hub_height_m = 0.05\nroughness_length_m = 0.1"),
-     ["[wind.wind] hub_height_m", "roughness_length_m"]),
-    (sub("hub_height_m = 120", "hub_height_m = 0.5\nroughness_length_m = 0.5"),
-     ["[wind.wind] hub_height_m", "roughness_length_m"]),
+    (chain(sub("turbine = \"E-115/3000\"", POWER_CURVE),
+           sub("hub_height_m = 120", "hub_height_m = 0.05\nroughness_length_m = 0.1")),
+     ["[wind.wind] roughness_length_m = 0.1", "hub_height_m = 0.05"]),
+    (chain(sub("turbine = \"E-115/3000\"", POWER_CURVE),
+           sub("hub_height_m = 120", "hub_height_m = 0.5\nroughness_length_m = 0.5")),
+     ["[wind.wind] roughness_length_m = 0.5", "hub_height_m = 0.5"]),
     (sub("hub_height_m = 120", "hub_height_m = 50"),
      ["[wind.wind] hub_height_m = 50", "rotor diameter", "116", "E-115/3000"]),
 ], ids=["hub-below-roughness", "hub-at-roughness", "hub-below-half-rotor"])
@@ -434,9 +439,7 @@ def test_rotor_diameters_are_read_from_windpowerlib_without_importing_it():
 @pytest.mark.parametrize("edit, fragments", [
     (sub("capacity_mw = 100", 'capacity_mw = 100\ntracking = "single_axis"\ntilt_deg = 10'),
      ["[pv.pv]", "tilt_deg", "single-axis"]),
-    (sub("capacity_mw = 100", "capacity_mw = 100\nmax_angle_deg = 45"),
-     ["[pv.pv] max_angle_deg", "single_axis"]),
-], ids=["tilt-with-tracker", "tracker-limit-on-fixed"])
+], ids=["tilt-with-tracker"])
 def test_tilt_and_tracking_combinations(tmp_path, edit, fragments):
     code, stderr, exc, out = _run(tmp_path, edit(BASE))
     assert_one_line_error(code, stderr, fragments, exception=exc)
