@@ -455,6 +455,11 @@ class EmissionFactor(_Model):
     decline_pct_per_year: float = Field(2.4, ge=0, lt=100, description="[%/yr]")
     points_t_per_mwh: Optional[YearPoints] = None
 
+    @field_validator("points_t_per_mwh")
+    @classmethod
+    def _point_years(cls, value):
+        return value if value is None else _check_years(value, "points_t_per_mwh")
+
     @model_validator(mode="after")
     def _known(self):
         from energysim.carbon import EMISSION_FACTOR_PRESETS
