@@ -178,11 +178,14 @@ class Buildout(_Model):
     """A build-out shape: capacity in operation as a share of the fleet's capacity."""
 
     shape: Literal["linear", "logistic"]
-    start_year: Optional[int] = Field(None, description="first year with capacity (linear)")
+    start_year: Optional[int] = Field(None, ge=FIRST_ALLOWED_YEAR, le=LAST_ALLOWED_YEAR,
+                                      description="first year with capacity (linear)")
     start_share: float = Field(0.0, ge=0, le=1, description="share in start_year (linear)")
-    target_year: Optional[int] = Field(None, description="year the full capacity is reached")
+    target_year: Optional[int] = Field(None, ge=FIRST_ALLOWED_YEAR, le=LAST_ALLOWED_YEAR,
+                                       description="year the full capacity is reached")
     by_fyp: Optional[str] = Field(None, description="'14th', '15th', ...: end of that plan")
-    midpoint_year: Optional[float] = Field(None, description="logistic: year of 50 %")
+    midpoint_year: Optional[float] = Field(None, ge=FIRST_ALLOWED_YEAR, le=LAST_ALLOWED_YEAR,
+                                           description="logistic: year of 50 %")
     steepness_per_year: float = Field(0.8, gt=0, le=10, description="logistic: [1/yr]")
 
     @field_validator("by_fyp")
@@ -393,7 +396,8 @@ class WindFleet(_Fleet):
     power_curve: Optional[PowerCurve] = None
     hub_height_m: float = Field(gt=0, le=300, description="[m]")
     mean_wind_speed_ms: Optional[float] = Field(None, gt=0, le=30, description="at hub [m/s]")
-    roughness_length_m: float = Field(0.1, gt=0, le=5, description="[m]")
+    # >= 1e-5 m (about smooth ice; open sea is ~2e-4 m): a subnormal length gave NaN winds
+    roughness_length_m: float = Field(0.1, ge=1e-5, le=5, description="[m]")
     wind_farm_efficiency: float = Field(0.8855, gt=0, le=1, description="wake etc. [1]")
     availability_pct: float = Field(97.0, gt=0, le=100, description="[%]")
     lifetime_years: int = Field(20, ge=1, le=100, description="[yr]")
