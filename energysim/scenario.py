@@ -108,7 +108,7 @@ def plan_end_year(plan):
     number = int(match.group(1)) if match else None
     last = FIRST_PLAN + (LAST_ALLOWED_YEAR - FIRST_PLAN_START_YEAR + 1) // 5 - 1
     if number is None or not FIRST_PLAN <= number <= last:
-        raise ValueError(f"{plan!r} is not a plan period: give '14th' (2021-2025), '15th' "
+        raise ValueError(f"{plan!r} is not a five-year plan: give '14th' (2021-2025), '15th' "
                          f"(2026-2030), ... up to '{last}th' (ending {LAST_ALLOWED_YEAR})")
     return FIRST_PLAN_START_YEAR + 5 * (number - FIRST_PLAN) + 4
 
