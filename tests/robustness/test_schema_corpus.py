@@ -3,7 +3,8 @@
 Every key of the pydantic models in :mod:`energysim.scenario` (walked by
 :func:`._schema.walk`) gets, in a scenario that is otherwise valid and uses every table:
 
-* a value of the wrong type (text for a number, a number for text or a choice, ...),
+* a value of the wrong type (text for a number, a number written as text, a number for
+  text, a choice or a yes/no key, ...),
 * a value out of range, from its ``Field`` bounds (and a choice that is not allowed, a
   year outside 1990..2100 for year tables, text longer than its limit),
 * its removal, when the key is required.
@@ -168,6 +169,12 @@ def generated_cases():
         label = ".".join(str(p) for p in path)
         if key.kind in WRONG_TYPE:
             cases.append((f"{label}:wrong-type", path, WRONG_TYPE[key.kind], "wrong type"))
+        if key.kind in ("number", "integer"):
+            # a number written as text, e.g. capacity_mw = "100": refused, not converted
+            text = str(key.bounds.get("ge", key.bounds.get("le", 1)))
+            cases.append((f"{label}:number-as-text", path, text, "wrong type"))
+        if key.kind == "bool":
+            cases.append((f"{label}:number-for-bool", path, 1, "wrong type"))
         for what, value in _out_of_range(key):
             cases.append((f"{label}:{what}", path, value, "out of range"))
         if key.required:
