@@ -99,6 +99,7 @@ class ProfileCache:
         except OSError:
             pass
         logger.debug("profile cache hit %s", path.name)
+        profile.flags.writeable = False  # shared by every scenario that uses it
         return profile
 
     def put(self, key, profile):

@@ -366,12 +366,13 @@ def format_number(value, unit, signed=False):
     return text
 
 
-def _width(text):
+def display_width(text):
+    """Columns ``text`` takes in a terminal: East Asian wide characters count 2. [characters]"""
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in str(text))
 
 
 def _pad(text, width, right=False):
-    fill = " " * max(0, width - _width(text))
+    fill = " " * max(0, width - display_width(text))
     return fill + text if right else text + fill
 
 
@@ -387,7 +388,7 @@ def text_table(header, rows, align=None):
         and the others right-aligned (numbers).
     """
     align = align or "l" + "r" * (len(header) - 1)
-    widths = [max([_width(header[i])] + [_width(r[i]) for r in rows]) for i in range(len(header))]
+    widths = [max([display_width(header[i])] + [display_width(r[i]) for r in rows]) for i in range(len(header))]
 
     def line(cells):
         return "  ".join(_pad(str(c), widths[i], right=align[i] == "r")
@@ -421,7 +422,7 @@ def format_comparison(table):
             cells += [format_number(row[c], row["unit"], signed=i >= n_scenarios)
                       for i, c in enumerate(value_columns)]
             body.append((None, cells))
-    widths = [max([_width(header[i])] + [_width(c[i]) for _, c in body if c])
+    widths = [max([display_width(header[i])] + [display_width(c[i]) for _, c in body if c])
               for i in range(len(header))]
     lines = [f"milestone years: values per scenario; \u0394 = difference to {first}"
              if n_scenarios > 1

@@ -226,7 +226,7 @@ def write_result(result, out_dir, *, overwrite=False, cn_units=False, figures=No
         raise OutputError(f"{out_dir}: cannot write results here: {err.strerror or err}") from err
     try:
         _write_files(result, staging, cn_units, figures)
-        _swap_into_place(staging, final, overwrite)
+        swap_into_place(staging, final, overwrite)
     except OSError as err:
         shutil.rmtree(staging, ignore_errors=True)
         if isinstance(err, FileExistsError) and not overwrite:
@@ -262,7 +262,8 @@ def _write_files(result, folder, cn_units, figures):
             os.fsync(handle.fileno())
 
 
-def _swap_into_place(staging, final, overwrite):
+def swap_into_place(staging, final, overwrite):
+    """Move the finished ``staging`` folder to ``final`` atomically (replacing it if ``overwrite``)."""
     os.chmod(staging, 0o755)  # mkdtemp makes it private; a result folder is for sharing
     if not final.exists():
         os.rename(staging, final)  # atomic; fails if another run created it meanwhile

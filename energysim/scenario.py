@@ -1,7 +1,8 @@
 """Scenario files: TOML -> frozen, validated pydantic models in SI units.
 
 Owns the scenario schema (version 1), its parsing and every check on it; imports only
-``errors``, ``units`` and ``fleet``/``carbon`` name lists (never physics or weather code).
+``errors``, ``units``, ``turbines`` (the turbine list) and ``fleet``/``carbon`` (plan years,
+emission-factor presets); never physics, weather code, pandas or windpowerlib.
 万千瓦 is converted to MW here and nowhere else. Every user mistake becomes one
 :class:`~energysim.errors.ScenarioError` line of the form
 ``<file> [<table>] <key> = <value>: <what is allowed>``.
@@ -9,18 +10,15 @@ Owns the scenario schema (version 1), its parsing and every check on it; imports
 
 from __future__ import annotations
 
-import csv
 import difflib
-import functools
 import hashlib
-import importlib.util
 import json
 import math
 import os
 import re
 import sys
 from pathlib import Path
-from typing import Literal, Optional, Union
+from typing import ClassVar, Literal, Optional, Union
 
 from pydantic import (
     BaseModel,
@@ -34,7 +32,11 @@ from pydantic import (
 )
 
 from energysim import units
+from energysim.carbon import EMISSION_FACTOR_PRESETS
 from energysim.errors import ScenarioError
+from energysim.fleet import fyp_end_year
+from energysim.scenario_paths import assign_path, replaced_keys, resolve_path
+from energysim.turbines import check_turbine_name, rotor_diameter_m
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -205,8 +207,6 @@ class Buildout(_Model):
         if self.shape == "logistic" and self.midpoint_year is None:
             raise ValueError("logistic build-out: give midpoint_year")
         if self.by_fyp is not None:
-            from energysim.fleet import fyp_end_year
-
             fyp_end_year(self.by_fyp)  # raises ValueError naming the allowed forms
         return self
 
@@ -270,7 +270,7 @@ class _Fleet(_Model):
         return value
 
     @model_validator(mode="after")
-    def _resolve_units(self):
+    def _capacity_rules(self):
         # Exactly one way of stating capacity, and at most one build-out description.
         ways = [k for k in ("capacity_mw", "capacity_wan_kw", "additions_mw", "additions_wan_kw")
                 if getattr(self, k) is not None]
@@ -280,25 +280,47 @@ class _Fleet(_Model):
             raise ValueError("give additions_mw or additions_wan_kw, not both")
         if not ways:
             raise ValueError("capacity missing: give capacity_mw (MW) or capacity_wan_kw (万千瓦)")
+        capacity_mw = self.capacity_mw
         if self.capacity_wan_kw is not None:
-            object.__setattr__(self, "capacity_mw", units.wan_kw_to_mw(self.capacity_wan_kw))
-            object.__setattr__(self, "capacity_wan_kw", None)
-        if self.additions_wan_kw is not None:
-            object.__setattr__(self, "additions_mw",
-                               {y: units.wan_kw_to_mw(v) for y, v in self.additions_wan_kw.items()})
-            object.__setattr__(self, "additions_wan_kw", None)
-        if self.capacity_mw is not None:
-            if not math.isfinite(self.capacity_mw) or self.capacity_mw < 0:
-                raise ValueError(f"capacity = {self.capacity_mw:g} MW: must be a finite number >= 0")
-        shapes = [k for k in ("buildout_share", "additions_mw", "buildout")
-                  if getattr(self, k) is not None]
+            capacity_mw = units.wan_kw_to_mw(self.capacity_wan_kw)
+        has_additions = self.additions_mw is not None or self.additions_wan_kw is not None
+        if capacity_mw is not None:
+            if not math.isfinite(capacity_mw) or capacity_mw < 0:
+                raise ValueError(f"capacity = {capacity_mw:g} MW: must be a finite number >= 0")
+        shapes = [k for k, given in (("buildout_share", self.buildout_share is not None),
+                                     ("additions_mw", has_additions),
+                                     ("buildout", self.buildout is not None)) if given]
         if len(shapes) > 1:
             raise ValueError(f"give one of buildout_share, additions_mw, buildout; got {', '.join(shapes)}")
-        if self.additions_mw is not None and self.capacity_mw is not None:
+        if has_additions and capacity_mw is not None:
             raise ValueError("additions_mw states the capacity year by year: drop capacity_mw")
-        if self.buildout is not None and self.capacity_mw is None:
+        if self.buildout is not None and capacity_mw is None:
             raise ValueError("buildout needs capacity_mw (or capacity_wan_kw) to build toward")
         return self
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _in_mw(cls, data, handler):
+        # 万千瓦 in, MW kept: validate as given (every message names the key the user wrote),
+        # then validate again with the MW equivalents in place of the 万千瓦 keys.
+        return _revalidated_in_mw(data, handler)
+
+
+def _revalidated_in_mw(data, handler):
+    """Validate ``data``; if it states capacity in 万千瓦, validate its MW equivalent instead."""
+    model = handler(data)
+    if not isinstance(data, dict):
+        return model
+    wan_kw = getattr(model, "capacity_wan_kw", None)
+    additions = getattr(model, "additions_wan_kw", None)
+    if wan_kw is None and additions is None:
+        return model
+    data = {k: v for k, v in data.items() if k not in ("capacity_wan_kw", "additions_wan_kw")}
+    if wan_kw is not None:
+        data["capacity_mw"] = units.wan_kw_to_mw(wan_kw)
+    if additions is not None:
+        data["additions_mw"] = {y: units.wan_kw_to_mw(v) for y, v in additions.items()}
+    return handler(data)
 
 
 class PVFleet(_Fleet):
@@ -315,60 +337,38 @@ class PVFleet(_Fleet):
     albedo: float = Field(0.2, ge=0, le=1, description="[1]")
     lifetime_years: int = Field(25, ge=1, le=100, description="[yr]")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _default_tilt(cls, data):
+        # A fixed array without a tilt gets 20 deg; a tracker sets its own tilt.
+        if isinstance(data, dict) and data.get("tilt_deg") is None and \
+                str(data.get("tracking", "fixed")).strip() == "fixed":
+            data = {**data, "tilt_deg": 20.0}
+        return data
+
     @model_validator(mode="after")
     def _tilt(self):
-        if self.tracking == "fixed" and self.tilt_deg is None:
-            object.__setattr__(self, "tilt_deg", 20.0)
         if self.tracking == "single_axis" and self.tilt_deg is not None:
             raise ValueError("tilt_deg is for fixed arrays; a single-axis tracker sets its own tilt")
         return self
 
-    _PHYSICS_FIELDS = ("tracking", "tilt_deg", "azimuth_deg", "dc_ac_ratio", "gcr",
-                       "losses_pct", "max_angle_deg", "albedo")
+    #: The fields that decide the per-unit profile, named as the keyword arguments of
+    #: :func:`energysim.physics.solar.pv_profile_pu`: the physics call and the cache key
+    #: both come from this one list.
+    PHYSICS_FIELDS: ClassVar[tuple] = ("tracking", "tilt_deg", "azimuth_deg", "dc_ac_ratio",
+                                       "gcr", "losses_pct", "max_angle_deg", "albedo")
+
+    def physics_kwargs(self):
+        """Keyword arguments of the physics call, one per :attr:`PHYSICS_FIELDS`. [dict]"""
+        return {k: getattr(self, k) for k in self.PHYSICS_FIELDS}
 
     def physics_key(self):
         """Parameters that decide the per-unit profile (and nothing else). [dict]"""
-        return {"technology": "pv", **self.model_dump(include=set(self._PHYSICS_FIELDS))}
+        return {"technology": "pv", **self.model_dump(include=set(self.PHYSICS_FIELDS))}
 
     def physics_signature(self):
         """The same parameters as a hashable tuple, cheap enough to group sweep points by."""
-        return ("pv", *(getattr(self, k) for k in self._PHYSICS_FIELDS))
-
-
-def rotor_diameter_m(turbine):
-    """Rotor diameter of a windpowerlib OEDB turbine type, or None if unknown. [m]
-
-    Read from windpowerlib's ``oedb/turbine_data.csv`` where the installed package keeps
-    it, without importing windpowerlib (the scenario layer imports no physics).
-
-    Examples
-    --------
-    >>> rotor_diameter_m("E-115/3000"), rotor_diameter_m("no such turbine")
-    (116.0, None)
-    """
-    if not turbine:
-        return None
-    return _rotor_diameters().get(turbine)
-
-
-@functools.lru_cache(maxsize=1)
-def _rotor_diameters():
-    # A read-only table of the installed package's data, read once per process.
-    spec = importlib.util.find_spec("windpowerlib")
-    if spec is None or not spec.submodule_search_locations:
-        return {}
-    path = Path(list(spec.submodule_search_locations)[0]) / "oedb" / "turbine_data.csv"
-    diameters = {}
-    try:
-        with open(path, encoding="utf-8", newline="") as handle:
-            for row in csv.DictReader(handle):
-                try:
-                    diameters.setdefault(row["turbine_type"], float(row["rotor_diameter"]))
-                except (KeyError, TypeError, ValueError):
-                    continue
-    except OSError:
-        return {}
-    return diameters
+        return ("pv", *(getattr(self, k) for k in self.PHYSICS_FIELDS))
 
 
 class PowerCurve(_Model):
@@ -406,8 +406,6 @@ class WindFleet(_Fleet):
     @classmethod
     def _known_turbine(cls, value):
         if value is not None:
-            from energysim.physics.wind import check_turbine_name
-
             check_turbine_name(value)  # raises ValueError listing the closest names
         return value
 
@@ -436,19 +434,27 @@ class WindFleet(_Fleet):
             raise ValueError("give turbine (a windpowerlib name) or a [wind.power_curve] table, one of the two")
         return self
 
-    _PHYSICS_FIELDS = ("turbine", "power_curve", "hub_height_m", "mean_wind_speed_ms",
-                       "roughness_length_m", "wind_farm_efficiency")
+    #: The fields that decide the per-unit profile, named as the keyword arguments of
+    #: :func:`energysim.physics.wind.wind_profile_pu` (``power_curve``, when given, is
+    #: passed as its ``turbine``): the physics call and the cache key both come from here.
+    PHYSICS_FIELDS: ClassVar[tuple] = ("turbine", "power_curve", "hub_height_m",
+                                       "mean_wind_speed_ms", "roughness_length_m",
+                                       "wind_farm_efficiency")
+
+    def physics_kwargs(self):
+        """Keyword arguments of the physics call, one per :attr:`PHYSICS_FIELDS`. [dict]"""
+        return {k: getattr(self, k) for k in self.PHYSICS_FIELDS}
 
     def physics_key(self):
         """Parameters that decide the per-unit profile (and nothing else). [dict]"""
-        return {"technology": "wind", **self.model_dump(include=set(self._PHYSICS_FIELDS))}
+        return {"technology": "wind", **self.model_dump(include=set(self.PHYSICS_FIELDS))}
 
     def physics_signature(self):
         """The same parameters as a hashable tuple, cheap enough to group sweep points by."""
         curve = self.power_curve
         curve = None if curve is None else (tuple(curve.wind_speed_ms), tuple(curve.power_kw))
         return ("wind", *(curve if k == "power_curve" else getattr(self, k)
-                          for k in self._PHYSICS_FIELDS))
+                          for k in self.PHYSICS_FIELDS))
 
 
 class EmissionFactor(_Model):
@@ -466,8 +472,6 @@ class EmissionFactor(_Model):
 
     @model_validator(mode="after")
     def _known(self):
-        from energysim.carbon import EMISSION_FACTOR_PRESETS
-
         if self.preset not in EMISSION_FACTOR_PRESETS:
             raise ValueError(_unknown("preset", self.preset, EMISSION_FACTOR_PRESETS))
         if self.extend == "points" and not self.points_t_per_mwh:
@@ -530,10 +534,12 @@ class CapacityTarget(_Model):
     def _units(self):
         if (self.capacity_mw is None) == (self.capacity_wan_kw is None):
             raise ValueError("give capacity_mw or capacity_wan_kw, one of the two")
-        if self.capacity_wan_kw is not None:
-            object.__setattr__(self, "capacity_mw", units.wan_kw_to_mw(self.capacity_wan_kw))
-            object.__setattr__(self, "capacity_wan_kw", None)
         return self
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _in_mw(cls, data, handler):
+        return _revalidated_in_mw(data, handler)
 
 
 class Targets(_Model):
@@ -638,6 +644,47 @@ class Scenario(_Model):
         if not path.is_absolute() and self.base_dir is not None:
             path = Path(self.base_dir) / path
         return path
+
+    def with_changes(self, changes, where="with_changes"):
+        """A new scenario with some keys set, fully validated again.
+
+        Parameters
+        ----------
+        changes : dict of str to object
+            Dotted paths as in sweep files (``"pv[0].capacity_wan_kw"``,
+            ``"wind[ridge-wind].hub_height_m"``, ``"grid.export_limit_mw"``,
+            ``"grid.emission_factor_t_per_mwh[2060]"``) to values in the unit the key
+            names. Setting one key of a unit pair replaces the other (``capacity_wan_kw``
+            replaces ``capacity_mw``, ``additions_wan_kw`` replaces ``additions_mw``, a
+            build-out description replaces the others, ...).
+        where : str
+            Names the change in error messages.
+
+        Returns
+        -------
+        Scenario
+            This scenario is unchanged.
+
+        Raises
+        ------
+        ScenarioError
+            One line: an unknown path (with close matches) or a value out of range.
+
+        Examples
+        --------
+        >>> base = scenario_from_dict({"name": "x", "years": [2025, 2030],
+        ...     "site": {"latitude": 24.7, "longitude": 113.6},
+        ...     "pv": [{"name": "pv", "capacity_mw": 100}]})
+        >>> base.with_changes({"pv[pv].capacity_wan_kw": 50}).pv[0].capacity_mw
+        500.0
+        """
+        data = self.to_dict()
+        targets = [(path, resolve_path(path, self, data, where=where, table=""), value)
+                   for path, value in dict(changes).items()]
+        others = {keys for _, keys, _ in targets}
+        for _, keys, value in targets:
+            assign_path(data, keys, value, replaced_keys(keys, value, others - {keys}))
+        return scenario_from_dict(data, where=where, base_dir=self.base_dir)
 
     def to_dict(self):
         """The resolved scenario (SI units, defaults filled) as plain data."""

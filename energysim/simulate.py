@@ -55,13 +55,66 @@ def profile_key(fleet_cfg, scenario_site, weather_meta):
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-# In-process memo of profiles (about 70 kB each), bounded so a long-lived process running
-# many sweeps does not grow without limit; the oldest entries go first.
-_PROFILE_MEMO: dict = {}
-_PROFILE_MEMO_MAX = 1024
+class SimulationMemo:
+    """In-memory caches of simulations in one process, passed in explicitly.
+
+    Holds per-unit profiles (about 70 kB each, at most ``max_profiles``, oldest out first)
+    and capacity paths of 1 MW (at most ``max_unit_paths``, cleared when full). Every array
+    it hands out is read-only (``flags.writeable`` is False): one cached profile is shared
+    by every scenario that uses it. It has the ``get``/``put`` methods of a profile cache.
+
+    Parameters
+    ----------
+    profiles : dict of str to ndarray, optional
+        Profiles to start with, by :func:`profile_key`.
+    max_profiles, max_unit_paths : int
+        Bounds on the entries kept.
+    """
+
+    def __init__(self, profiles=None, max_profiles=1024, max_unit_paths=4096):
+        self.max_profiles = max_profiles
+        self.max_unit_paths = max_unit_paths
+        self._profiles = {}
+        self._unit_paths = {}
+        for key, profile in (profiles or {}).items():
+            self.put(key, profile)
+
+    def get(self, key):
+        """The profile stored under ``key`` (read-only), or None. [MW/MW]"""
+        return self._profiles.get(key)
+
+    def put(self, key, profile):
+        """Keep a read-only copy of ``profile`` under ``key``; return it. [MW/MW]"""
+        profile = read_only(profile)
+        if key not in self._profiles and len(self._profiles) >= self.max_profiles:
+            self._profiles.pop(next(iter(self._profiles)))
+        self._profiles[key] = profile
+        return profile
+
+    def __len__(self):
+        return len(self._profiles)
+
+    def unit_paths(self, key, compute):
+        """Capacity paths of 1 MW under ``key``, from ``compute()`` the first time. [MW/MW]"""
+        paths = self._unit_paths.get(key)
+        if paths is None:
+            paths = tuple(read_only(a) for a in compute())
+            if len(self._unit_paths) >= self.max_unit_paths:
+                self._unit_paths.clear()
+            self._unit_paths[key] = paths
+        return paths
 
 
-def profile_for(fleet_cfg, site, weather, weather_meta, cache=None):
+def read_only(array):
+    """``array`` as a read-only float64 array (a copy unless it already is one)."""
+    array = np.asarray(array, dtype=float)
+    if array.flags.writeable:
+        array = array.copy()
+        array.flags.writeable = False
+    return array
+
+
+def profile_for(fleet_cfg, site, weather, weather_meta, cache=None, memo=None):
     """Per-unit hourly profile of one fleet, computed once per configuration and weather.
 
     Parameters
@@ -75,16 +128,20 @@ def profile_for(fleet_cfg, site, weather, weather_meta, cache=None):
     weather_meta : dict
         Its metadata (``sha256`` keys the cache).
     cache : object with ``get(key)`` / ``put(key, array)``, optional
-        An on-disk profile cache; an in-process memo is always used.
+        An on-disk profile cache (``energysim.cache.ProfileCache``).
+    memo : SimulationMemo, optional
+        In-memory profiles, looked up before ``cache`` and filled after.
 
     Returns
     -------
     ndarray of float64, shape (n_hours,)
-        Output per unit of nameplate. [MW/MW]
+        Output per unit of nameplate, read-only. [MW/MW]
     """
     key = profile_key(fleet_cfg, site, weather_meta)
-    if key in _PROFILE_MEMO:
-        return _PROFILE_MEMO[key]
+    if memo is not None:
+        profile = memo.get(key)
+        if profile is not None:
+            return profile
     profile = cache.get(key) if cache is not None else None
     if profile is not None and (profile.shape != (len(weather),)
                                 or not np.isfinite(profile).all()):
@@ -96,38 +153,28 @@ def profile_for(fleet_cfg, site, weather, weather_meta, cache=None):
         profile = compute_profile(fleet_cfg, site, weather)
         if cache is not None:
             cache.put(key, profile)
-    if len(_PROFILE_MEMO) >= _PROFILE_MEMO_MAX:
-        _PROFILE_MEMO.pop(next(iter(_PROFILE_MEMO)))
-    _PROFILE_MEMO[key] = profile
-    return profile
+    return memo.put(key, profile) if memo is not None else read_only(profile)
 
 
 def compute_profile(fleet_cfg, site, weather):
     """Run the physics for one fleet configuration (no caching). [MW/MW]"""
+    kwargs = fleet_cfg.physics_kwargs()  # the same fields as the cache key
     if fleet_cfg.technology == "pv":
         from energysim.physics.solar import pv_profile_pu
 
-        series = pv_profile_pu(
-            weather, site.latitude, site.longitude, site.altitude_m,
-            tracking=fleet_cfg.tracking, tilt_deg=fleet_cfg.tilt_deg,
-            azimuth_deg=fleet_cfg.azimuth_deg, dc_ac_ratio=fleet_cfg.dc_ac_ratio,
-            gcr=fleet_cfg.gcr, losses_pct=fleet_cfg.losses_pct,
-            max_angle_deg=fleet_cfg.max_angle_deg, albedo=fleet_cfg.albedo)
+        series = pv_profile_pu(weather, site.latitude, site.longitude, site.altitude_m, **kwargs)
     else:
         from energysim.physics.wind import wind_profile_pu
 
-        turbine = fleet_cfg.turbine
-        if fleet_cfg.power_curve is not None:
-            turbine = pd.DataFrame({
-                "wind_speed": fleet_cfg.power_curve.wind_speed_ms,
-                "value": units.kw_to_w(np.asarray(fleet_cfg.power_curve.power_kw, dtype=float)),
+        curve = kwargs.pop("power_curve")
+        if curve is not None:
+            kwargs["turbine"] = pd.DataFrame({
+                "wind_speed": curve.wind_speed_ms,
+                "value": units.kw_to_w(np.asarray(curve.power_kw, dtype=float)),
             })
         series = wind_profile_pu(
             weather["wind_speed"], weather["temp_air"], weather["pressure"],
-            wind_height_m=float(weather["wind_height_m"].iloc[0]), turbine=turbine,
-            hub_height_m=fleet_cfg.hub_height_m, mean_wind_speed_ms=fleet_cfg.mean_wind_speed_ms,
-            roughness_length_m=fleet_cfg.roughness_length_m,
-            wind_farm_efficiency=fleet_cfg.wind_farm_efficiency)
+            wind_height_m=float(weather["wind_height_m"].iloc[0]), **kwargs)
     profile = np.ascontiguousarray(np.nan_to_num(series.to_numpy(dtype=float), nan=0.0))
     return profile
 
@@ -137,16 +184,22 @@ def compute_profile(fleet_cfg, site, weather):
 #: Fields of a fleet that shape its capacity path, apart from the capacity itself.
 _PATH_FIELDS = frozenset({"buildout_share", "buildout", "lifetime_years", "repower",
                           "degradation", "availability_pct"})
-_UNIT_PATHS: dict = {}
-_UNIT_PATHS_MAX = 4096
 
 
-def capacity_paths(fleet_cfg, years):
+def capacity_paths(fleet_cfg, years, memo=None):
     """Installed and effective capacity of one fleet in each simulated year.
 
     Both are linear in ``capacity_mw`` (share x capacity -> additions -> vintages), so the
     path of one MW is computed once per build-out description and year span and scaled:
     a sweep over capacities costs one multiplication per point and fleet.
+
+    Parameters
+    ----------
+    fleet_cfg : PVFleet or WindFleet
+    years : sequence of int
+        The simulated years, consecutive.
+    memo : SimulationMemo, optional
+        Keeps the paths of 1 MW between calls.
 
     Returns
     -------
@@ -159,15 +212,11 @@ def capacity_paths(fleet_cfg, years):
         return _capacity_paths(fleet_cfg, years, capacity)
     key = (fleet_cfg.technology, fleet_cfg.model_dump_json(include=_PATH_FIELDS),
            int(years[0]), int(years[-1]))
-    unit = _UNIT_PATHS.get(key)
-    if unit is None:
-        try:
-            unit = _capacity_paths(fleet_cfg, years, 1.0)
-        except ScenarioError:
-            return _capacity_paths(fleet_cfg, years, capacity)  # the message in real MW
-        if len(_UNIT_PATHS) >= _UNIT_PATHS_MAX:
-            _UNIT_PATHS.clear()
-        _UNIT_PATHS[key] = unit
+    try:
+        unit = (memo.unit_paths(key, lambda: _capacity_paths(fleet_cfg, years, 1.0))
+                if memo is not None else _capacity_paths(fleet_cfg, years, 1.0))
+    except ScenarioError:
+        return _capacity_paths(fleet_cfg, years, capacity)  # the message in real MW
     return unit[0] * capacity, unit[1] * capacity
 
 
@@ -338,7 +387,7 @@ def _grid_paths(grid, years):
     return ef, note, limit, coal
 
 
-def simulate_batch(scenarios, weather, weather_meta, profile_cache=None):
+def simulate_batch(scenarios, weather, weather_meta, profile_cache=None, memo=None):
     """Annual arrays for many scenarios that share one weather year.
 
     Scenarios are grouped by their fleets' physical configuration and their years; each
@@ -354,12 +403,17 @@ def simulate_batch(scenarios, weather, weather_meta, profile_cache=None):
         The canonical weather year and its metadata.
     profile_cache : optional
         On-disk profile cache (see :func:`profile_for`).
+    memo : SimulationMemo, optional
+        In-memory profiles and capacity paths kept between calls (default: a new one,
+        dropped at return).
 
     Returns
     -------
     list of AnnualArrays
         In the order of ``scenarios``.
     """
+    if memo is None:
+        memo = SimulationMemo()
     n_hours = len(weather)
     utc_offset_h = weather_meta.get("utc_offset_h", 0.0)
     local_hour = (np.arange(n_hours) + _first_local_hour(weather, utc_offset_h)) % 24
@@ -375,8 +429,8 @@ def simulate_batch(scenarios, weather, weather_meta, profile_cache=None):
     for members in groups.values():
         first = scenarios[members[0]]
         years = np.array(first.year_list)
-        profiles = np.vstack([profile_for(f, first.site, weather, weather_meta, profile_cache)
-                              for f in first.fleets])
+        profiles = np.vstack([profile_for(f, first.site, weather, weather_meta, profile_cache,
+                                          memo) for f in first.fleets])
         weights = weights_memo.get(first.years)
         if weights is None:
             weights = weights_memo[first.years] = year_hour_weights(years, n_hours)
@@ -394,7 +448,7 @@ def simulate_batch(scenarios, weather, weather_meta, profile_cache=None):
             for f, cfg in enumerate(scenario.fleets):
                 key = (id(cfg), first.years)  # the scenarios keep cfg alive meanwhile
                 if key not in paths_memo:
-                    paths_memo[key] = capacity_paths(cfg, years)
+                    paths_memo[key] = capacity_paths(cfg, years, memo)
                 installed[j, :, f], effective[j, :, f] = paths_memo[key]
                 rate[j, 0, f] = units.pct_to_fraction(cfg.curtailment_pct)
             grid = scenario.grid
@@ -428,7 +482,7 @@ def simulate_batch(scenarios, weather, weather_meta, profile_cache=None):
     return results
 
 
-def run_scenario(scenario, weather=None, weather_meta=None, profile_cache=None):
+def run_scenario(scenario, weather=None, weather_meta=None, profile_cache=None, memo=None):
     """Simulate one scenario.
 
     Parameters
@@ -440,6 +494,8 @@ def run_scenario(scenario, weather=None, weather_meta=None, profile_cache=None):
         omitted.
     profile_cache : optional
         On-disk profile cache (see :func:`profile_for`).
+    memo : SimulationMemo, optional
+        In-memory profiles kept between calls (default: one for this call).
 
     Returns
     -------
@@ -447,11 +503,13 @@ def run_scenario(scenario, weather=None, weather_meta=None, profile_cache=None):
     """
     if weather is None:
         weather, weather_meta = load_scenario_weather(scenario)
-    arrays = simulate_batch([scenario], weather, weather_meta, profile_cache)[0]
+    if memo is None:
+        memo = SimulationMemo()
+    arrays = simulate_batch([scenario], weather, weather_meta, profile_cache, memo)[0]
     fleets = scenario.fleets
     annual = _annual_table(fleets, arrays)
     totals = _totals_table(scenario, annual)
-    profiles = np.vstack([profile_for(f, scenario.site, weather, weather_meta, profile_cache)
+    profiles = np.vstack([profile_for(f, scenario.site, weather, weather_meta, profile_cache, memo)
                           for f in fleets])
     rate = np.array([units.pct_to_fraction(f.curtailment_pct) for f in fleets])
     utc_offset_h = weather_meta.get("utc_offset_h", 0.0)

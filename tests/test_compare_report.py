@@ -261,7 +261,7 @@ def test_printed_table_aligns_chinese_units(fake_dirs):
     table = report.comparison_table(report.load_result_folders(fake_dirs))
     text = report.format_comparison(table)
     assert "万千瓦" in text and "亿千瓦时" in text and "万吨CO2" in text
-    widths = {report._width(line) for line in text.splitlines()
+    widths = {report.display_width(line) for line in text.splitlines()
               if line.startswith("  installed PV")}
     assert len(widths) == 1  # CJK units counted double: the columns line up
     assert "+1,200.0" in text  # fast-pv - base-case, installed PV 2021 [MW]

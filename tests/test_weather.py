@@ -1,6 +1,7 @@
 """Tests of energysim.weather and the ``energysim weather`` commands."""
 
 import json
+from datetime import timedelta, timezone
 from pathlib import Path
 
 import numpy as np
@@ -91,7 +92,7 @@ def test_read_tmy3_pvlib_files(name):
     data, meta = W.read_tmy3(PVLIB_DATA / name)
     raw, _ = pvlib.iotools.read_tmy3(PVLIB_DATA / name, map_variables=True)
     assert len(data) == 8760 and str(data.index.tz) == "UTC"
-    local = data.index.tz_convert(W._fixed_tz(meta["utc_offset_h"]))
+    local = data.index.tz_convert(timezone(timedelta(hours=meta["utc_offset_h"])))
     assert (local[0].month, local[0].day, local[0].hour) == (1, 1, 0)
     # pvlib's first row (stamped 01:00, hour ending) is our 00:00 row (interval beginning)
     assert data["ghi"].iloc[:24].tolist() == raw["ghi"].iloc[:24].astype(float).tolist()
@@ -400,7 +401,7 @@ def test_normals_missing_column_and_defaults(tmp_path):
     with pytest.raises(WeatherDataError, match=r"bad\.csv: missing column\(s\) pressure_pa"):
         W.read_normals(bad)
     minimal = W.Normals(normals.monthly[list(W.NORMALS_REQUIRED)],
-                        {k: normals.params[k] for k in W._SITE_KEYS}, "minimal")
+                        {k: normals.params[k] for k in W.SITE_KEYS}, "minimal")
     with pytest.warns(EnergysimWarning, match="generic generator defaults"):
         data, meta = W.generate_typical_year(minimal, seed=0)
     assert meta["warnings"] and len(data) == 8760

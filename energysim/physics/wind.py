@@ -3,7 +3,8 @@
 Owns the wind physics of energysim: wind at hub height, the optional scaling of its mean
 to a site resource, air density at hub height, the density-corrected turbine power curve
 and the lumped wind-farm (wake and other) losses, ending in output per unit of turbine
-nominal power. It imports only numpy, pandas, windpowerlib and ``energysim.units``; it
+nominal power. It imports only numpy, pandas, windpowerlib, ``energysim.units`` and
+``energysim.turbines`` (the turbine list, also used by the scenario check); it
 must not import scenario, weather, fleet, kernels or anything that knows a Scenario.
 Availability is not applied here (the fleet layer does that). Apart from windpowerlib's
 own turbine library, which ships with windpowerlib and is read once per turbine type, it
@@ -17,7 +18,6 @@ True
 'E-115/3000'
 """
 
-import difflib
 import functools
 import warnings
 from types import MappingProxyType
@@ -27,6 +27,7 @@ import pandas as pd
 import windpowerlib
 
 from energysim import units
+from energysim.turbines import check_turbine_name, turbine_names
 
 #: Wind-farm efficiency (wake and other farm losses) that PyPSA-Eur applies to onshore
 #: wind from reanalysis: 0.8855, i.e. 11.45 % losses (REFERENCE.md §7; pypsa-eur pull
@@ -266,80 +267,6 @@ def hub_air_density(temp_air, pressure, hub_height_m, *, temp_air_height_m=TEMP_
     if isinstance(temp_air, pd.Series):
         return pd.Series(density, index=temp_air.index, name="density")
     return density if density.ndim else float(density)
-
-
-@functools.cache
-def _turbine_table():
-    """Return the turbine types of windpowerlib's OEDB list that have a power curve, sorted."""
-    types = windpowerlib.get_turbine_types(print_out=False)
-    with_curve = types.loc[types["has_power_curve"].astype(bool), "turbine_type"]
-    return tuple(sorted(str(t) for t in with_curve))
-
-
-def turbine_names():
-    """
-    Names of the turbine types in windpowerlib's OEDB library that have a power curve.
-
-    Returns
-    -------
-    list of str
-        Sorted turbine types, e.g. ``"E-115/3000"`` (rotor diameter / power [kW]).
-    """
-    return list(_turbine_table())
-
-
-def check_turbine_name(name):
-    """
-    Return ``name`` if windpowerlib's OEDB library has a power curve for it.
-
-    Parameters
-    ----------
-    name : str
-        Turbine type, e.g. ``"E-115/3000"``.
-
-    Returns
-    -------
-    str
-        ``name`` unchanged.
-
-    Raises
-    ------
-    ValueError
-        If the library has no power curve for ``name``; the message lists the closest
-        names.
-
-    Examples
-    --------
-    >>> check_turbine_name("E-115/300")  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    ValueError: wind turbine 'E-115/300' is not in ... closest: E-115/3000, E-115/3200, ...
-    """
-    names = _turbine_table()
-    if name in names:
-        return name
-    close = _closest(str(name), names)
-    hint = (f"closest: {', '.join(close)}" if close
-            else f"none close; {len(names)} types, see energysim.physics.wind.turbine_names()")
-    raise ValueError(f"wind turbine {name!r} is not in windpowerlib's OEDB library "
-                     f"(with a power curve): {hint}")
-
-
-def _closest(name, names, n=5, cutoff=0.6):
-    """Up to ``n`` of ``names`` most similar to ``name``, ties in alphabetical order.
-
-    Like :func:`difflib.get_close_matches`, which breaks ties in reverse alphabetical
-    order (so "E-115/300" would suggest "E-115/3200" before "E-115/3000").
-    """
-    matcher = difflib.SequenceMatcher(b=name)
-    scored = []
-    for candidate in names:
-        matcher.set_seq1(candidate)
-        if matcher.real_quick_ratio() >= cutoff and matcher.quick_ratio() >= cutoff:
-            score = matcher.ratio()
-            if score >= cutoff:
-                scored.append((-score, candidate))
-    return [candidate for _, candidate in sorted(scored)[:n]]
 
 
 def turbine_power_curve(name):

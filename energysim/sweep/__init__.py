@@ -104,6 +104,7 @@ from energysim.sweep.run import (
     SweepOutcome,
     estimate_cost,
     run_sweep,
+    sweep_points,
 )
 from energysim.sweep.spec import (
     DESIGNS,
@@ -143,5 +144,5 @@ __all__ = [
     "run_dask", "run_local",
     # run
     "DEFAULT_CHUNK_SIZE", "PROFILE_COST_S", "SIMULATE_COST_S_PER_POINT_YEAR_FLEET",
-    "SweepOutcome", "estimate_cost", "run_sweep",
+    "SweepOutcome", "estimate_cost", "run_sweep", "sweep_points",
 ]

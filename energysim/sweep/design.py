@@ -21,7 +21,7 @@ from pydantic import ValidationError
 
 from energysim.errors import ScenarioError
 from energysim.scenario import STANDALONE_TABLES, Scenario, scenario_from_dict, validate_table
-from energysim.sweep.spec import _format_number, _short
+from energysim.sweep.spec import format_number, short_json
 
 #: Validated tables kept per swept table: an in-process run reuses those validated up front
 #: (10,000 points of continuous values; beyond that memory is bounded, not time).
@@ -119,7 +119,7 @@ def make_tags(params, codes):
             labels = [f"{param.alias}{sep}{label}" for label in param.labels]
             parts.append([labels[int(c)] for c in codes[:, j]])
         else:
-            parts.append([f"{param.alias}{sep}{_format_number(float(c))}" for c in codes[:, j]])
+            parts.append([f"{param.alias}{sep}{format_number(float(c))}" for c in codes[:, j]])
     tags = ["_".join(items) for items in zip(*parts)] if parts else []
     counts = Counter(tags)
     if len(counts) == len(tags):
@@ -248,10 +248,10 @@ class PointBuilder:
             try:
                 scenario_from_dict(data, base_dir=self._base_dir)
             except ScenarioError:
-                alone.append(f"{param.path} = {_short(param.value(code), 40)}")
+                alone.append(f"{param.path} = {short_json(param.value(code), 40)}")
         if alone:
             return f" [swept: {'; '.join(alone)}]"
-        values = "; ".join(f"{p.path} = {_short(p.value(c), 30)}"
+        values = "; ".join(f"{p.path} = {short_json(p.value(c), 30)}"
                            for p, c in zip(self._params, code_row))
         return f" [the combination {values}]"
 

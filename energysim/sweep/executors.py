@@ -68,38 +68,55 @@ class ChunkTask:
     tags: tuple
 
 
-class _ProfileDict:
-    """A profile cache over the profiles shipped with the context (``get``/``put``)."""
+@dataclass
+class WorkerState:
+    """What one process keeps between the chunks of one sweep.
 
-    def __init__(self, profiles):
-        self._profiles = profiles
+    Attributes
+    ----------
+    token : str
+        The sweep's :attr:`Context.token`.
+    builder : PointBuilder
+        Validated tables, reused point after point.
+    memo : energysim.simulate.SimulationMemo
+        The sweep's profiles (from the context) and capacity paths.
+    """
 
-    def get(self, key):
-        return self._profiles.get(key)
+    token: str
+    builder: object
+    memo: object
 
-    def put(self, key, profile):
-        self._profiles[key] = profile
+    @classmethod
+    def for_context(cls, context, builder=None):
+        """A fresh state for ``context`` (``builder`` reused if given)."""
+        from energysim.simulate import SimulationMemo
+
+        return cls(token=context.token, builder=builder or PointBuilder(context.spec),
+                   memo=SimulationMemo(context.profiles))
 
 
-_WORKER_STATE = {}
+# A worker process (pool or Dask) runs chunk after chunk of one sweep: it builds its state
+# on the first chunk of a sweep and keeps it (one sweep at a time per process).
+_PROCESS_STATE = {}
 
 
-def _worker_state(context):
-    state = _WORKER_STATE.get(context.token)
-    if state is None:
-        _WORKER_STATE.clear()  # one sweep at a time per process
-        state = {"builder": PointBuilder(context.spec), "cache": _ProfileDict(context.profiles)}
-        _WORKER_STATE[context.token] = state
+def _process_state(context):
+    state = _PROCESS_STATE.get("state")
+    if state is None or state.token != context.token:
+        state = _PROCESS_STATE["state"] = WorkerState.for_context(context)
     return state
 
 
-def run_chunk(context, task):
+def run_chunk(context, task, state=None):
     """Simulate one chunk of points; the unit of work on every executor.
 
     Parameters
     ----------
     context : Context
     task : ChunkTask
+    state : WorkerState, optional
+        Validated tables and profiles to reuse; default: this process's state for the
+        context's sweep (built on its first chunk).
 
     Returns
     -------
@@ -108,12 +125,13 @@ def run_chunk(context, task):
     """
     from energysim.simulate import simulate_batch
 
-    state = _worker_state(context)
-    builder = state["builder"]
+    if state is None:
+        state = _process_state(context)
+    builder = state.builder
     indices = range(task.start, task.start + len(task.tags))
     scenarios = [builder.scenario(i, row, tag)
                  for i, row, tag in zip(indices, task.codes, task.tags)]
-    arrays = simulate_batch(scenarios, context.weather, context.weather_meta, state["cache"])
+    arrays = simulate_batch(scenarios, context.weather, context.weather_meta, memo=state.memo)
     spec = context.spec
     columns = {"point": np.arange(task.start, task.start + len(task.tags), dtype=np.int64),
                "tag": np.asarray(task.tags, dtype=object)}
@@ -158,7 +176,8 @@ def effective_workers(n_points, n_tasks, workers, min_points_per_worker=MIN_POIN
     return max(1, min(workers, n_tasks, n_points // max(min_points_per_worker, 1)))
 
 
-def run_local(context, tasks, workers, on_result, min_points_per_worker=MIN_POINTS_PER_WORKER):
+def run_local(context, tasks, workers, on_result, min_points_per_worker=MIN_POINTS_PER_WORKER,
+              state=None):
     """Run chunk tasks in this process or in a pool of worker processes.
 
     The context goes to each worker once, through the pool's initializer. Workers are
@@ -176,14 +195,17 @@ def run_local(context, tasks, workers, on_result, min_points_per_worker=MIN_POIN
     min_points_per_worker : int
         Use no more workers than ``points / min_points_per_worker`` (at least one), since
         starting a worker costs more than a small sweep.
+    state : WorkerState, optional
+        For chunks run in this process (e.g. with the tables the caller validated).
     """
     if not tasks:
         return
     workers = effective_workers(sum(len(task.tags) for task in tasks), len(tasks), workers,
                                 min_points_per_worker)
     if workers <= 1:
+        state = state or WorkerState.for_context(context)
         for task in tasks:
-            on_result(run_chunk(context, task))
+            on_result(run_chunk(context, task, state))
         return
     import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait

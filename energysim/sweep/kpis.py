@@ -14,7 +14,7 @@ import pandas as pd
 
 from energysim import units
 from energysim.results import ANNUAL_SCHEMA
-from energysim.sweep.spec import _format_number, _format_value
+from energysim.sweep.spec import format_number, format_value
 
 #: Number of parameters drawn in the tornado chart.
 TORNADO_TOP = 8
@@ -285,8 +285,8 @@ def _extremes(param, x, column):
         lo, hi = np.nanmin(x), np.nanmax(x)
         low, high = x == lo, x == hi
         if param.numeric:
-            return low, high, _format_value(lo), _format_value(hi)
+            return low, high, format_value(lo), format_value(hi)
         return low, high, param.labels[int(lo)], param.labels[int(hi)]
     q20, q80 = np.nanquantile(x, [0.2, 0.8])
-    return (finite & (x <= q20), finite & (x >= q80), f"<= {_format_number(q20)}",
-            f">= {_format_number(q80)}")
+    return (finite & (x <= q20), finite & (x >= q80), f"<= {format_number(q20)}",
+            f">= {format_number(q80)}")

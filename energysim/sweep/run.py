@@ -21,19 +21,18 @@ import pandas as pd
 from energysim.errors import OutputExistsError, ScenarioError
 from energysim.sweep.design import PointBuilder, expand, validate_points
 from energysim.sweep.executors import (
-    _WORKER_STATE,
     MIN_POINTS_PER_WORKER,
     ChunkTask,
     Context,
-    _ProfileDict,
+    WorkerState,
     run_dask,
     run_local,
 )
 from energysim.sweep.kpis import summarize, technologies
 from energysim.sweep.store import (
-    _atomic_text,
-    _copy_inputs,
-    _read_manifest,
+    atomic_text,
+    copy_inputs,
+    read_manifest,
     combine_chunks,
     manifest_for,
     open_store,
@@ -161,7 +160,7 @@ def run_sweep(spec, out_dir, *, workers=1, scheduler=None, dask_local=None, chun
     if folder.exists() and not resume and not overwrite:
         raise OutputExistsError(f"{folder}: sweep output exists: pass --resume to complete it "
                                 "or --overwrite to start again")
-    old = _read_manifest(folder) if resume else None
+    old = read_manifest(folder) if resume else None
     if chunk_size is None:
         chunk_size = old["chunk_size"] if old else DEFAULT_CHUNK_SIZE
     if full_annual is None:
@@ -183,7 +182,7 @@ def run_sweep(spec, out_dir, *, workers=1, scheduler=None, dask_local=None, chun
     manifest = manifest_for(spec, points, chunk_size, full_annual, meta.get("sha256"))
     todo = open_store(folder, manifest, resume=resume, overwrite=overwrite,
                       force_changed=force_changed, where=spec.where)
-    _copy_inputs(folder, spec)
+    copy_inputs(folder, spec)
     profiles = {}
     if todo:
         for fleet_cfg, site in check["profiles"].values():
@@ -211,17 +210,12 @@ def run_sweep(spec, out_dir, *, workers=1, scheduler=None, dask_local=None, chun
         if progress is not None:
             progress("points", len(result[1]))
 
-    try:
-        if scheduler or dask_local:
-            run_dask(context, tasks, on_result, scheduler=scheduler, dask_local=dask_local)
-        else:
-            # Chunks run in this process reuse the tables validated above.
-            _WORKER_STATE.clear()
-            _WORKER_STATE[context.token] = {"builder": builder,
-                                            "cache": _ProfileDict(context.profiles)}
-            run_local(context, tasks, workers, on_result, min_points_per_worker)
-    finally:
-        _WORKER_STATE.clear()
+    if scheduler or dask_local:
+        run_dask(context, tasks, on_result, scheduler=scheduler, dask_local=dask_local)
+    else:
+        # Chunks run in this process reuse the tables validated above.
+        run_local(context, tasks, workers, on_result, min_points_per_worker,
+                  state=WorkerState.for_context(context, builder))
     t_chunks = time.perf_counter()
     frame = combine_chunks(folder, spec, techs, len(points), cn_units=cn_units)
     summary = summarize(frame, spec, techs)
@@ -230,7 +224,7 @@ def run_sweep(spec, out_dir, *, workers=1, scheduler=None, dask_local=None, chun
                           "chunks": t_chunks - t_profiles,
                           "total": time.perf_counter() - t0}
     summary["n_profiles"] = len(check["profiles"])
-    _atomic_text(json.dumps(summary, indent=2, ensure_ascii=False, default=_json_default) + "\n",
+    atomic_text(json.dumps(summary, indent=2, ensure_ascii=False, default=_json_default) + "\n",
                  folder / "summary.json")
     return SweepOutcome(folder=folder, points=frame, summary=summary,
                         n_chunks=manifest["n_chunks"], computed_chunks=len(tasks),
@@ -241,3 +235,61 @@ def _json_default(value):
     if isinstance(value, (np.integer, np.floating)):
         return value.item()
     return str(value)
+
+
+# --------------------------------------------------------------------------- Python API
+
+def sweep_points(spec, out_dir=None, *, base_dir=None, **options):
+    """Run a sweep given as a file or a dict and return its points table.
+
+    This is ``energysim.run_sweep``: the sweep file format of :mod:`energysim.sweep`, from
+    Python, with writing to a folder optional.
+
+    Parameters
+    ----------
+    spec : str, Path, dict or SweepSpec
+        A sweep TOML file, or its contents as a dict (``base``, ``[design]``,
+        ``[parameters]``, ``[output]``), or a parsed :class:`SweepSpec`.
+    out_dir : str or Path, optional
+        Write the sweep to ``out_dir/<name>/`` (resumable, as ``energysim sweep -o``).
+        Default: a temporary folder, removed before returning.
+    base_dir : str or Path, optional
+        For a dict: the folder a relative ``base`` is resolved against (default: the
+        current folder).
+    **options
+        Passed to :func:`run_sweep` (``workers``, ``chunk_size``, ``profile_cache``,
+        ``overwrite``, ``resume``, ...).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per point: ``point``, ``tag``, the parameters, then the KPIs
+        (``delivered_mwh_<tech>_<year>`` [MWh], ``capacity_factor_<tech>_<year>`` [1],
+        ``curtailed_mwh_total`` [MWh], ``cumulative_avoided_tco2_<year>`` [tCO2]).
+
+    Raises
+    ------
+    ScenarioError
+        One line naming the sweep (file or ``<dict>``), the parameter and what is allowed.
+    """
+    import hashlib
+    import tempfile
+
+    from energysim.sweep.spec import SweepSpec, load_sweep, parse_sweep
+
+    if isinstance(spec, dict):
+        import tomli_w
+
+        try:
+            text = tomli_w.dumps(spec)
+        except (TypeError, ValueError) as err:
+            raise ScenarioError(f"<dict sweep>: not TOML data: {err}") from None
+        folder = Path(base_dir) if base_dir is not None else Path.cwd()
+        spec = parse_sweep(spec, folder / "sweep.toml", text=text,
+                           sha256=hashlib.sha256(text.encode("utf-8")).hexdigest())
+    elif not isinstance(spec, SweepSpec):
+        spec = load_sweep(spec)
+    if out_dir is not None:
+        return run_sweep(spec, out_dir, **options).points
+    with tempfile.TemporaryDirectory(prefix="energysim-sweep-") as temporary:
+        return run_sweep(spec, temporary, **options).points

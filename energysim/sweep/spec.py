@@ -3,8 +3,9 @@
 Owns the sweep file format (``base``, ``[design]``, ``[parameters]``, ``[output]``; see
 :mod:`energysim.sweep`), its checks and one-line messages, the :class:`Parameter` and
 :class:`SweepSpec` it parses into, the parameter paths into the base scenario
-(:func:`resolve_path`) and setting a value at such a path, and the tag aliases and labels;
-imports only ``errors`` and ``scenario`` from energysim and nothing from the rest of
+(:func:`~energysim.scenario_paths.resolve_path`, shared with
+:meth:`~energysim.scenario.Scenario.with_changes`), and the tag aliases and labels;
+imports only ``errors``, ``scenario`` and ``scenario_paths`` from energysim and nothing from the rest of
 :mod:`energysim.sweep` (every other module of the package builds on this one).
 """
 
@@ -17,16 +18,14 @@ import json
 import math
 import re
 import sys
-import types
 import typing
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pydantic import BaseModel
-
 from energysim.errors import ScenarioError
 from energysim.scenario import Scenario, check_name_bytes, decode_text, load_scenario
+from energysim.scenario_paths import REPLACES, assign_path, resolve_path
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -46,31 +45,6 @@ _DESIGN_KEYS = ("kind", "samples", "seed")
 _OUTPUT_KEYS = ("years",)
 _SPEC_KEYS = {"values", "labels", "alias", "start", "stop", "step", "dist", "low", "high",
               "mean", "sd", "paths"}
-# Top-level scenario keys a sweep may not vary, and why.
-_FIXED_KEYS = {
-    "weather": "the weather is fixed in a sweep (one weather year is loaded for all points): "
-               "run one sweep per weather source",
-    "name": "the scenario name is fixed; points are told apart by their tag",
-    "schema_version": "the schema version is fixed",
-    "base_dir": "not a scenario key",
-    "description": "the description does not change results",
-    "output": "the run command's output options do not apply to sweeps: use [output] years",
-}
-# Setting a key removes the keys it excludes from the same table (unless also swept).
-_REPLACES = {
-    "capacity_mw": ("capacity_wan_kw", "additions_mw", "additions_wan_kw"),
-    "capacity_wan_kw": ("capacity_mw", "additions_mw", "additions_wan_kw"),
-    "additions_mw": ("additions_wan_kw", "capacity_mw", "capacity_wan_kw", "buildout_share",
-                     "buildout"),
-    "additions_wan_kw": ("additions_mw", "capacity_mw", "capacity_wan_kw", "buildout_share",
-                         "buildout"),
-    "buildout_share": ("additions_mw", "additions_wan_kw", "buildout"),
-    "buildout": ("additions_mw", "additions_wan_kw", "buildout_share"),
-    "emission_factor_t_per_mwh": ("emission_factor",),
-    "emission_factor": ("emission_factor_t_per_mwh",),
-    "turbine": ("power_curve",),
-    "power_curve": ("turbine",),
-}
 # Short tag aliases where the first word of the key would say little.
 _ALIASES = {
     "dc_ac_ratio": "dcac", "hub_height_m": "hub", "mean_wind_speed_ms": "ws",
@@ -145,14 +119,14 @@ class Parameter:
 
     def label(self, code):
         """The tag label at one point. [str]"""
-        return self.labels[int(code)] if self.discrete else _format_number(float(code))
+        return self.labels[int(code)] if self.discrete else format_number(float(code))
 
     def assign(self, data, value):
         """Set ``value`` at every target of ``data`` (copying containers on the paths)."""
         for keys, drops in zip(self.targets, self.drops):
             if keys[-1] == "tracking" and value != "single_axis":
                 drops = tuple(d for d in drops if d != "tilt_deg")
-            _assign(data, keys, value, drops)
+            assign_path(data, keys, value, drops)
 
 
 @dataclass(frozen=True, eq=False)
@@ -373,194 +347,6 @@ def _flatten_parameters(table, prefix=""):
 
 # --------------------------------------------------------------------------- paths
 
-_SEGMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?:\[([^\]]*)\])?")
-
-
-def _split_path(text):
-    """``pv[utility-pv].tilt_deg`` -> [("pv", "utility-pv"), ("tilt_deg", None)]."""
-    segments = []
-    pos = 0
-    while True:
-        match = _SEGMENT.match(text, pos)
-        if not match:
-            return None
-        segments.append((match.group(1), match.group(2)))
-        pos = match.end()
-        if pos == len(text):
-            return segments
-        if text[pos] != ".":
-            return None
-        pos += 1
-
-
-def _field_shape(annotation):
-    """("model", M) | ("list", M) | ("years", None) | ("leaf", None) for a field's type."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return "model", annotation
-    origin = typing.get_origin(annotation)
-    args = typing.get_args(annotation)
-    if origin is list and args and isinstance(args[0], type) and issubclass(args[0], BaseModel):
-        return "list", args[0]
-    if origin in (typing.Union, types.UnionType):
-        shapes = [_field_shape(a) for a in args if a is not type(None)]
-        for wanted in ("model", "list", "years"):
-            for shape in shapes:
-                if shape[0] == wanted:
-                    return shape
-        return "leaf", None
-    if origin is dict:
-        return "years", None
-    return "leaf", None
-
-
-def _model_keys(model):
-    return [k for k in model.model_fields if k not in ("base_dir", "technology")]
-
-
-def resolve_path(text, base, base_dict, where="<sweep>"):
-    """Concrete keys into the base scenario's dict for a parameter path.
-
-    Parameters
-    ----------
-    text : str
-        ``table.key``, ``pv[0].tilt_deg``, ``wind[ridge-wind].hub_height_m``,
-        ``grid.emission_factor_t_per_mwh[2060]``.
-    base : Scenario
-        The validated base (fleet names, for selectors and suggestions).
-    base_dict : dict
-        Its resolved dict.
-    where : str
-        The sweep file, for messages.
-
-    Returns
-    -------
-    tuple
-        Keys (str) and list indices (int); a year selector is the last key (int).
-
-    Raises
-    ------
-    ScenarioError
-        Unknown key or fleet (with close matches), or a path the sweep cannot vary.
-    """
-    head = f"{where} [parameters] {text}"
-    segments = _split_path(text)
-    fleets = {f.name: f.technology for f in base.fleets}
-    head_name = next((n for n in sorted(fleets, key=len, reverse=True)
-                      if text == n or text.startswith(n + ".")), None)
-    if head_name is not None and (not segments or segments[0][0] not in _model_keys(Scenario)):
-        tech = fleets[head_name]
-        raise ScenarioError(f"{head}: {head_name} is a {tech} fleet: write "
-                            f"{tech}[{head_name}].<key>")
-    if not segments:
-        raise ScenarioError(f"{head}: not a parameter path: write table.key, pv[0].key, "
-                            "wind[<fleet name>].key or table.key[<year>] (quoted in TOML)")
-    model = Scenario
-    node = base_dict
-    keys = []
-    for depth, (key, selector) in enumerate(segments):
-        allowed = _model_keys(model)
-        if depth == 0 and key in _FIXED_KEYS:
-            raise ScenarioError(f"{head}: cannot be swept: {_FIXED_KEYS[key]}")
-        if key not in allowed:
-            raise ScenarioError(f"{head}: {_unknown_key(key, model, allowed, base, depth)}")
-        annotation = model.model_fields[key].annotation
-        shape, sub = _field_shape(annotation)
-        keys.append(key)
-        child = node.get(key) if isinstance(node, dict) else None
-        last = depth == len(segments) - 1
-        if shape == "list":
-            if selector is None:
-                if not last:
-                    raise ScenarioError(f"{head}: {key} is a list of tables: select one, e.g. "
-                                        f"{key}[0] or {key}[<name>]")
-                return tuple(keys)
-            index = _select(selector, child or [], key, head)
-            keys.append(index)
-            model, node = sub, (child or [])[index]
-        elif shape == "model":
-            if selector is not None:
-                raise ScenarioError(f"{head}: [{selector}] after {key}: {key} is a table, "
-                                    f"not a list; write {key}.<key>")
-            model, node = sub, child if isinstance(child, dict) else {}
-        elif shape == "years":
-            if selector is not None:
-                if not last:
-                    raise ScenarioError(f"{head}: nothing can follow {key}[{selector}]")
-                if not re.fullmatch(r"\d{4}", selector.strip()):
-                    raise ScenarioError(f"{head}: [{selector}]: a year table takes a year, "
-                                        f"e.g. {key}[2060]")
-                if child is not None and not isinstance(child, dict):
-                    raise ScenarioError(f"{head}: {key} is a single number in the base "
-                                        f"scenario: sweep {key} itself, or give year points "
-                                        "in the base")
-                keys.append(int(selector))
-                return tuple(keys)
-            if not last:
-                raise ScenarioError(f"{head}: {key} is a year table: write {key}[<year>] to "
-                                    "vary one year's point")
-        else:
-            if selector is not None:
-                raise ScenarioError(f"{head}: [{selector}] after {key}: {key} is a value, "
-                                    "not a list or year table")
-            if not last:
-                raise ScenarioError(f"{head}: {key} is a value: nothing can follow it")
-        if last:
-            return tuple(keys)
-    return tuple(keys)  # pragma: no cover
-
-
-def _unknown_key(key, model, allowed, base, depth):
-    fleets = {f.name: f.technology for f in base.fleets}
-    if depth == 0 and key in fleets:
-        tech = fleets[key]
-        return f"unknown key {key!r}: {key} is a {tech} fleet: write {tech}[{key}].<key>"
-    close = difflib.get_close_matches(key, allowed, n=3, cutoff=0.5)
-    table = "the scenario's top level" if model is Scenario else f"[{model.__name__}]"
-    hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
-    return f"unknown key {key!r} in {table}{hint}; allowed: {', '.join(allowed)}"
-
-
-def _select(selector, items, key, head):
-    selector = selector.strip()
-    if re.fullmatch(r"-?\d+", selector):
-        index = int(selector)
-        if not 0 <= index < len(items):
-            span = f"0..{len(items) - 1}" if items else "none: the base has no such table"
-            raise ScenarioError(f"{head}: {key}[{index}]: no such {key} entry; indices: {span}")
-        return index
-    names = [item.get("name") for item in items if isinstance(item, dict)]
-    if selector in names:
-        return names.index(selector)
-    close = difflib.get_close_matches(selector, [n for n in names if n], n=2, cutoff=0.4)
-    hint = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
-    listing = ", ".join(repr(n) for n in names if n) or "none"
-    raise ScenarioError(f"{head}: no {key} entry named {selector!r} in the base scenario; "
-                        f"{hint}{key} names: {listing} (or an index 0..{max(len(items) - 1, 0)})")
-
-
-def _assign(root, keys, value, drops=()):
-    """Set ``root[keys...] = value``, copying the containers on the path (never mutating)."""
-    node = root
-    for depth, key in enumerate(keys[:-1]):
-        child = node[key] if (isinstance(node, list) or key in node) else {}
-        year_table = depth + 1 == len(keys) - 1 and isinstance(keys[-1], int)
-        if year_table and isinstance(child, dict):
-            # A year table: its keys may be str ("2030", from TOML) or int.
-            child = {int(k) if str(k).isdigit() else k: v for k, v in child.items()}
-        elif isinstance(child, list):
-            child = list(child)
-        elif isinstance(child, dict):
-            child = dict(child)
-        else:
-            child = {}
-        node[key] = child
-        node = child
-    node[keys[-1]] = value
-    for name in drops:
-        if isinstance(node, dict):
-            node.pop(name, None)
-
-
 # --------------------------------------------------------------------------- specs
 
 def _parse_parameter(path, spec, kind, base, base_dict, where):
@@ -577,13 +363,13 @@ def _parse_parameter(path, spec, kind, base, base_dict, where):
                                 "(e.g. pace = {{ paths = [..], values = [..] }})")
         if (not isinstance(paths, list) or not paths
                 or not all(isinstance(x, str) for x in paths)):
-            raise ScenarioError(f"{head} paths = {_short(paths)}: give a list of parameter paths")
+            raise ScenarioError(f"{head} paths = {short_json(paths)}: give a list of parameter paths")
         if path in ("point", "tag"):
             raise ScenarioError(f"{head}: {path!r} names a column of the points table: choose "
                                 "another name")
         targets = tuple(resolve_path(x, base, base_dict, where) for x in paths)
         if len(set(targets)) != len(targets):
-            raise ScenarioError(f"{head} paths = {_short(paths)}: a path is given twice")
+            raise ScenarioError(f"{head} paths = {short_json(paths)}: a path is given twice")
         if not _SPEC_KEYS & set(spec):
             raise ScenarioError(f"{head}: give values = [..] (each value is set at every path)")
     else:
@@ -600,7 +386,7 @@ def _parse_parameter(path, spec, kind, base, base_dict, where):
                                 "({ values = [...], labels = [...] }), not a range or distribution")
     else:
         raise ScenarioError(
-            f"{head} = {_short(spec)}: give a list of values [..], {{ start, stop, step }}, "
+            f"{head} = {short_json(spec)}: give a list of values [..], {{ start, stop, step }}, "
             "{ values = [..], labels = [..] } or "
             "{ dist = \"uniform\" | \"normal\" | \"choice\", .. } "
             "(a single value belongs in the base scenario)")
@@ -609,19 +395,19 @@ def _parse_parameter(path, spec, kind, base, base_dict, where):
             raise ScenarioError(f"{head} = []: give at least one value")
         for value in levels:
             if isinstance(value, float) and not math.isfinite(value):
-                raise ScenarioError(f"{head} = {_short(levels)}: {value} is not a finite number: "
+                raise ScenarioError(f"{head} = {short_json(levels)}: {value} is not a finite number: "
                                     "give finite values")
         tabular = any(isinstance(v, (dict, list)) for v in levels)
         if labels is None:
-            labels = [(f"v{i}" if isinstance(v, (dict, list)) else _format_value(v))
+            labels = [(f"v{i}" if isinstance(v, (dict, list)) else format_value(v))
                       for i, v in enumerate(levels)]
         else:
             if (not isinstance(labels, list) or len(labels) != len(levels)
                     or not all(isinstance(x, str) and x.strip() for x in labels)):
-                raise ScenarioError(f"{head} labels = {_short(labels)}: give one non-empty "
+                raise ScenarioError(f"{head} labels = {short_json(labels)}: give one non-empty "
                                     f"string per value ({len(levels)})")
             if len(set(labels)) != len(labels):
-                raise ScenarioError(f"{head} labels = {_short(labels)}: labels must be unique")
+                raise ScenarioError(f"{head} labels = {short_json(labels)}: labels must be unique")
             labels = [_sanitize(x) for x in labels]
         mixed = len({_kind_of(v) for v in levels}) > 1
         tabular = tabular or mixed
@@ -691,7 +477,7 @@ def _parse_spec_table(spec, design, head):
         _spec_keys(spec, {"values"}, head, "a list of values")
         values = spec["values"]
         if not isinstance(values, list):
-            raise ScenarioError(f"{head} values = {_short(values)}: give a list")
+            raise ScenarioError(f"{head} values = {short_json(values)}: give a list")
         return values, "values", {}
     raise ScenarioError(f"{head}: give values = [..], {{ start, stop, step }} or dist = ..")
 
@@ -789,7 +575,7 @@ def _set_drops(parameters):
         per_target = []
         for keys in p.targets:
             key = keys[-1]
-            drops = tuple(d for d in _REPLACES.get(key, ()) if (*keys[:-1], d) not in swept)
+            drops = tuple(d for d in REPLACES.get(key, ()) if (*keys[:-1], d) not in swept)
             if key == "tracking" and (*keys[:-1], "tilt_deg") not in swept:
                 drops += ("tilt_deg",)  # applied only where the value is "single_axis"
             per_target.append(drops)
@@ -801,12 +587,14 @@ def _fields(param):
     return {name: getattr(param, name) for name in Parameter.__dataclass_fields__}
 
 
-def _format_number(value):
+def format_number(value):
+    """A number as short tag text: 4 significant digits, exponent without padding."""
     text = f"{value:.4g}"
     return text.replace("e+0", "e").replace("e+", "e").replace("e-0", "e-")
 
 
-def _format_value(value):
+def format_value(value):
+    """A parameter value as it appears in tags and messages (TOML-like)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
@@ -814,7 +602,7 @@ def _format_value(value):
     if isinstance(value, float):
         if value == int(value) and abs(value) < 1e15:
             return str(int(value))
-        return _format_number(value)
+        return format_number(value)
     return _sanitize(str(value))
 
 
@@ -822,6 +610,7 @@ def _sanitize(text):
     return re.sub(r"[^\w.\-+]+", "-", text.strip()).strip("-") or "x"
 
 
-def _short(value, limit=60):
+def short_json(value, limit=60):
+    """``value`` as JSON, cut to ``limit`` characters with '...'."""
     text = json.dumps(value, default=str, ensure_ascii=False)
     return text if len(text) <= limit else text[: limit - 3] + "..."

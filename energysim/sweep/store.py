@@ -58,7 +58,8 @@ def _atomic_parquet(frame, path, schema):
         raise
 
 
-def _atomic_text(text, path):
+def atomic_text(text, path):
+    """Write UTF-8 ``text`` to ``path`` atomically (temporary file, then rename)."""
     path = Path(path)
     temporary = _temporary_name(path)
     try:
@@ -170,7 +171,7 @@ def open_store(folder, manifest, *, resume, overwrite, force_changed, where):
         (folder / "chunks").mkdir(parents=True, exist_ok=True)
         if manifest["full_annual"]:
             (folder / "annual").mkdir(exist_ok=True)
-        _atomic_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", manifest_path)
+        atomic_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", manifest_path)
     except OSError as err:
         raise OutputError(f"{folder}: cannot write the sweep output: "
                           f"{err.strerror or err}") from None
@@ -300,17 +301,19 @@ def _with_cn_columns(frame, schema):
     return frame, schema
 
 
-def _read_manifest(folder):
+def read_manifest(folder):
+    """The manifest of a sweep output folder as a dict, or None if absent or unreadable."""
     try:
         return json.loads((Path(folder) / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
 
 
-def _copy_inputs(folder, spec):
+def copy_inputs(folder, spec):
+    """Write the sweep file and the resolved base scenario into the output folder."""
     try:
-        _atomic_text(spec.text, folder / "sweep.toml")
-        _atomic_text(to_toml(spec.base), folder / "base-scenario.toml")
+        atomic_text(spec.text, folder / "sweep.toml")
+        atomic_text(to_toml(spec.base), folder / "base-scenario.toml")
     except OSError as err:
         raise OutputError(f"{folder}: cannot write the sweep output: "
                           f"{err.strerror or err}") from None

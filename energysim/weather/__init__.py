@@ -81,8 +81,8 @@ module         owns                                           imports from the p
 
 import logging
 
-# Everything in __all__, plus the constants and the few private names that tests and
-# tools reach as ``energysim.weather.<name>`` (re-exported with ``as``).
+# Everything in __all__, plus the public constants that tests and tools reach as
+# ``energysim.weather.<name>`` (re-exported with ``as``); no private name.
 from energysim.weather.checks import (
     CLOSURE_ABS_W_M2 as CLOSURE_ABS_W_M2,
     CLOSURE_MAX_FRACTION as CLOSURE_MAX_FRACTION,
@@ -108,7 +108,6 @@ from energysim.weather.generator import (
     GENERATOR_VERSION as GENERATOR_VERSION,
     SHAOGUAN_NORMALS_PATH as SHAOGUAN_NORMALS_PATH,
     WEIBULL_K_MIN as WEIBULL_K_MIN,
-    _builtin_cached as _builtin_cached,
     builtin_shaoguan,
     generate_typical_year,
 )
@@ -119,7 +118,7 @@ from energysim.weather.normals import (
     NORMALS_OPTIONAL as NORMALS_OPTIONAL,
     NORMALS_REQUIRED as NORMALS_REQUIRED,
     PARAM_DEFAULTS as PARAM_DEFAULTS,
-    _SITE_KEYS as _SITE_KEYS,
+    SITE_KEYS as SITE_KEYS,
     Normals,
     compute_normals,
     monthly_summary,
@@ -127,7 +126,6 @@ from energysim.weather.normals import (
     to_normals_csv,
 )
 from energysim.weather.readers import (
-    _fixed_tz as _fixed_tz,
     read_csv_weather,
     read_epw,
     read_pvgis_tmy,

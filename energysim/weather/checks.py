@@ -20,11 +20,11 @@ from energysim.weather.frame import (
     CANONICAL_COLUMNS,
     HOURS_TYPICAL_YEAR,
     IRRADIANCE_COLUMNS,
-    _fmt_rows,
-    _local_wall,
-    _runs,
+    format_rows,
+    local_wall,
+    true_runs,
 )
-from energysim.weather.geometry import _hourly_geometry, _noon_offset_h, _solar_elevation
+from energysim.weather.geometry import hourly_geometry, noon_offset_h, solar_elevation
 
 # --- check thresholds, each with its reason -------------------------------------------
 MAX_REPAIRABLE_GAP_H = 3  # gaps of <= 3 h are interpolated (issue 3); longer ones refused
@@ -96,13 +96,13 @@ def check_weather(
     dup = df.index.duplicated(keep=False)
     if dup.any():
         raise WeatherDataError(
-            f"{where}: duplicate time stamps in {_fmt_rows(df.index[dup], off)}: "
+            f"{where}: duplicate time stamps in {format_rows(df.index[dup], off)}: "
             "each hour may appear once"
         )
     if not df.index.is_monotonic_increasing:
         bad = np.flatnonzero(np.diff(df.index.asi8) < 0) + 1
         raise WeatherDataError(
-            f"{where}: time stamps go backwards at {_fmt_rows(df.index[bad], off)}: "
+            f"{where}: time stamps go backwards at {format_rows(df.index[bad], off)}: "
             "rows must be in time order"
         )
     if len(df) == 0:
@@ -110,7 +110,7 @@ def check_weather(
     off_grid = (df.index.asi8 % 3_600_000_000_000) != 0
     if off_grid.any():
         raise WeatherDataError(
-            f"{where}: time stamps not on the hour in {_fmt_rows(df.index[off_grid], off)}: "
+            f"{where}: time stamps not on the hour in {format_rows(df.index[off_grid], off)}: "
             "hourly data labelled on the hour are required"
         )
 
@@ -118,14 +118,14 @@ def check_weather(
         extra = df.index.difference(expected_index)
         if len(extra):
             raise WeatherDataError(
-                f"{where}: time stamps outside the expected period in {_fmt_rows(extra, off)}: "
+                f"{where}: time stamps outside the expected period in {format_rows(extra, off)}: "
                 f"expected {expected_index[0]} to {expected_index[-1]}"
             )
         full = pd.DatetimeIndex(expected_index).as_unit("ns")
     else:
         full = pd.date_range(df.index[0], df.index[-1], freq="h", name="time").as_unit("ns")
     present = full.isin(df.index)
-    gap_runs = _runs(~present)
+    gap_runs = true_runs(~present)
     long_gaps = [(s, n) for s, n in gap_runs if n > MAX_REPAIRABLE_GAP_H]
     if long_gaps:
         n_missing = int((~present).sum())
@@ -133,14 +133,14 @@ def check_weather(
         hint = " (the file looks truncated)" if s + n == len(full) else ""
         raise WeatherDataError(
             f"{where}: {n_missing} hour(s) missing, the longest run {n} h from "
-            f"{_fmt_rows(full[s:s + n], off)}{hint}: gaps of at most "
+            f"{format_rows(full[s:s + n], off)}{hint}: gaps of at most "
             f"{MAX_REPAIRABLE_GAP_H} h can be interpolated"
         )
     df = df.reindex(full)
     df.index.name = "time"
     for s, n in gap_runs:
         repairs.append(
-            f"{n} missing hour(s) from {_fmt_rows(full[s:s + n], off)} interpolated linearly"
+            f"{n} missing hour(s) from {format_rows(full[s:s + n], off)} interpolated linearly"
         )
 
     # NaN runs per column (missing rows are NaN now and already reported as gaps)
@@ -149,16 +149,16 @@ def check_weather(
         isna = df[col].isna().to_numpy()
         if not isna.any():
             continue
-        for s, n in _runs(isna):
+        for s, n in true_runs(isna):
             if n > MAX_REPAIRABLE_GAP_H:
                 raise WeatherDataError(
                     f"{where}: column {col} has a run of {n} missing values in "
-                    f"{_fmt_rows(full[s:s + n], off)}: runs of at most "
+                    f"{format_rows(full[s:s + n], off)}: runs of at most "
                     f"{MAX_REPAIRABLE_GAP_H} h can be interpolated"
                 )
             if not gap_mask[s:s + n].all():
                 repairs.append(
-                    f"column {col}: {n} missing value(s) in {_fmt_rows(full[s:s + n], off)} "
+                    f"column {col}: {n} missing value(s) in {format_rows(full[s:s + n], off)} "
                     "interpolated linearly"
                 )
         df[col] = df[col].interpolate(method="linear", limit_direction="both")
@@ -175,26 +175,26 @@ def check_weather(
         if very.any():
             raise WeatherDataError(
                 f"{where}: column {col} is below {NEGATIVE_CLIP_W_M2:g} W m⁻² in "
-                f"{_fmt_rows(full[very], off)} (min {v.min():g}): irradiance must be >= 0 "
+                f"{format_rows(full[very], off)} (min {v.min():g}): irradiance must be >= 0 "
                 f"(values down to {NEGATIVE_CLIP_W_M2:g} are clipped to 0)"
             )
         small = v < 0
         if small.any():
             df.loc[small, col] = 0.0
             repairs.append(
-                f"column {col}: small negative values in {_fmt_rows(full[small], off)} "
+                f"column {col}: small negative values in {format_rows(full[small], off)} "
                 "clipped to 0"
             )
     if (df["wind_speed"] < 0).any():
         bad = df["wind_speed"].to_numpy() < 0
         raise WeatherDataError(
-            f"{where}: negative wind speed in {_fmt_rows(full[bad], off)}: wind speed must be >= 0"
+            f"{where}: negative wind speed in {format_rows(full[bad], off)}: wind speed must be >= 0"
         )
     rh = df["relative_humidity"].to_numpy()
     if ((rh < 0) | (rh > 110)).any():
         bad = (rh < 0) | (rh > 110)
         raise WeatherDataError(
-            f"{where}: relative humidity outside 0..110 % in {_fmt_rows(full[bad], off)}: "
+            f"{where}: relative humidity outside 0..110 % in {format_rows(full[bad], off)}: "
             "give relative humidity in %"
         )
 
@@ -215,8 +215,8 @@ def _check_solar(df, where, latitude, longitude, off):
     repairs = []
     idx = df.index
     ghi = df["ghi"].to_numpy()
-    geom = _hourly_geometry(idx, latitude, longitude, 0.0)
-    shift = _noon_offset_h(ghi, geom["solar_hour"])
+    geom = hourly_geometry(idx, latitude, longitude, 0.0)
+    shift = noon_offset_h(ghi, geom["solar_hour"])
     if np.isfinite(shift) and abs(shift) > NOON_OFFSET_ERROR_H:
         raise WeatherDataError(
             f"{where}: the irradiance is centred {shift:+.1f} h from the site's solar noon "
@@ -226,10 +226,10 @@ def _check_solar(df, where, latitude, longitude, off):
         )
     # hemisphere: the seasonal cycle of daily GHI must follow the site's, not its mirror's
     if len(df) >= HOURS_TYPICAL_YEAR - 24:
-        month = _local_wall(idx, off).month
+        month = local_wall(idx, off).month
         g_m = pd.Series(ghi).groupby(month).mean()
         e_site = pd.Series(geom["eh"]).groupby(month).mean()
-        geom_m = _hourly_geometry(idx, -latitude, longitude, 0.0)
+        geom_m = hourly_geometry(idx, -latitude, longitude, 0.0)
         e_flip = pd.Series(geom_m["eh"]).groupby(month).mean()
         c_site = np.corrcoef(g_m, e_site)[0, 1]
         c_flip = np.corrcoef(g_m, e_flip)[0, 1]
@@ -240,8 +240,8 @@ def _check_solar(df, where, latitude, longitude, off):
                 "the latitude sign is probably wrong (north is positive)"
             )
     # night: the sun stays below -5 deg through the whole hour
-    el0 = _solar_elevation(idx, latitude, longitude)
-    el1 = _solar_elevation(idx + pd.Timedelta(hours=1), latitude, longitude)
+    el0 = solar_elevation(idx, latitude, longitude)
+    el1 = solar_elevation(idx + pd.Timedelta(hours=1), latitude, longitude)
     night = np.maximum(el0, el1) < NIGHT_ELEVATION_DEG
     irr = df.loc[:, list(IRRADIANCE_COLUMNS)].to_numpy()
     lit = night & (irr.max(axis=1) > 0)
@@ -249,14 +249,14 @@ def _check_solar(df, where, latitude, longitude, off):
     if big.any():
         raise WeatherDataError(
             f"{where}: irradiance above {NIGHT_IRRADIANCE_TOL_W_M2:g} W m⁻² at night "
-            f"(sun below {NIGHT_ELEVATION_DEG:g} deg all hour) in {_fmt_rows(idx[big], off)}: "
+            f"(sun below {NIGHT_ELEVATION_DEG:g} deg all hour) in {format_rows(idx[big], off)}: "
             "check the time zone and the interval label; irradiance must be 0 at night"
         )
     if lit.any():
         df.loc[lit, list(IRRADIANCE_COLUMNS)] = 0.0
         repairs.append(
             f"irradiance <= {NIGHT_IRRADIANCE_TOL_W_M2:g} W m⁻² at night in "
-            f"{_fmt_rows(idx[lit], off)} set to 0"
+            f"{format_rows(idx[lit], off)} set to 0"
         )
     # closure GHI = DNI cos Z + DHI on daytime hours
     day = geom["zenith"] < CLOSURE_ZENITH_DEG
@@ -269,7 +269,7 @@ def _check_solar(df, where, latitude, longitude, off):
             raise WeatherDataError(
                 f"{where}: GHI differs from DNI*cos(zenith) + DHI by more than "
                 f"max({CLOSURE_ABS_W_M2:g} W m⁻², {CLOSURE_REL:.0%}) on "
-                f"{bad.sum() / day.sum():.0%} of daytime hours, e.g. {_fmt_rows(idx[bad], off)}: "
+                f"{bad.sum() / day.sum():.0%} of daytime hours, e.g. {format_rows(idx[bad], off)}: "
                 f"at most {CLOSURE_MAX_FRACTION:.0%} may; check that DNI is normal-incidence "
                 "(not horizontal) and the columns are not swapped"
             )

@@ -40,7 +40,7 @@ BUILTIN_SHAOGUAN = "builtin:shaoguan"
 SHOW_ROWS = 3  # how many offending rows an error message names
 
 
-def _fmt_rows(times, utc_offset_h=0.0):
+def format_rows(times, utc_offset_h=0.0):
     """Describe offending rows: count and the first few local time stamps."""
     times = pd.DatetimeIndex(times)
     n = len(times)
@@ -52,7 +52,7 @@ def _fmt_rows(times, utc_offset_h=0.0):
     return f"{n} row{'s' if n != 1 else ''} ({shown}{more} local UTC{float(utc_offset_h):+g})"
 
 
-def _runs(mask):
+def true_runs(mask):
     """Return (start, length) of each run of True in a boolean array."""
     m = np.concatenate([[False], np.asarray(mask, bool), [False]])
     d = np.diff(m.astype(np.int8))
@@ -61,11 +61,13 @@ def _runs(mask):
     return list(zip(starts.tolist(), (ends - starts).tolist()))
 
 
-def _sha256_bytes(raw):
+def sha256_bytes(raw):
+    """SHA-256 of ``raw``. [hex str]"""
     return hashlib.sha256(raw).hexdigest()
 
 
-def _read_bytes(path, what):
+def read_file_bytes(path, what):
+    """The bytes of a ``what`` file, or one WeatherDataError line naming the file."""
     path = Path(path)
     if not path.exists():
         raise WeatherDataError(f"{path}: no such file: give an existing {what} file")
@@ -79,9 +81,12 @@ def _read_bytes(path, what):
         ) from exc
 
 
-def _decode(raw, path, what):
-    # With or without a UTF-8 byte-order mark (Windows editors, Excel), with any line
-    # endings (CRLF, or CR alone from old Mac tools): the text is the same.
+def decode_text(raw, path, what):
+    """Text of a weather file: UTF-8 (with or without BOM), else Latin-1; LF line endings.
+
+    With or without a UTF-8 byte-order mark (Windows editors, Excel), with any line
+    endings (CRLF, or CR alone from old Mac tools): the text is the same.
+    """
     for enc in ("utf-8-sig", "latin-1"):
         try:
             text = raw.decode(enc)
@@ -91,7 +96,8 @@ def _decode(raw, path, what):
     raise WeatherDataError(f"{path}: not a text file: expected a {what} text file")
 
 
-def _base_meta(source, latitude, longitude, altitude_m, utc_offset_h, sha256, typical):
+def base_meta(source, latitude, longitude, altitude_m, utc_offset_h, sha256, typical):
+    """The metadata dict every reader returns (site [deg, m], UTC offset [h], sha256, typical)."""
     return {
         "source": str(source),
         "latitude": float(latitude),
@@ -106,7 +112,7 @@ def _base_meta(source, latitude, longitude, altitude_m, utc_offset_h, sha256, ty
     }
 
 
-def _typical_index(year=NOMINAL_YEAR, utc_offset_h=0.0):
+def typical_index(year=NOMINAL_YEAR, utc_offset_h=0.0):
     """UTC index of a typical year: 8,760 hours from local Jan 1 00:00 of ``year``."""
     if is_leap(year):
         raise WeatherDataError(
@@ -118,12 +124,13 @@ def _typical_index(year=NOMINAL_YEAR, utc_offset_h=0.0):
     ).as_unit("ns")
 
 
-def _local_wall(index, utc_offset_h):
+def local_wall(index, utc_offset_h):
     """Naive local standard time of a UTC index."""
     return index.tz_convert(None) + pd.Timedelta(hours=float(utc_offset_h))
 
 
-def _canonical(frame, wind_height_m):
+def canonical_frame(frame, wind_height_m):
+    """The canonical columns of ``frame`` as float64, with the wind measurement height [m]."""
     out = pd.DataFrame(index=frame.index)
     for col in CANONICAL_COLUMNS:
         if col == "wind_height_m":
@@ -134,7 +141,7 @@ def _canonical(frame, wind_height_m):
     return out
 
 
-def _comment_header(text):
+def comment_header(text):
     """Parse leading ``# key = value`` lines; return (dict, number of comment lines)."""
     meta, n = {}, 0
     for line in text.splitlines():

@@ -25,16 +25,16 @@ from energysim.errors import EnergysimWarning
 from energysim.weather.frame import (
     BUILTIN_SHAOGUAN,
     NOMINAL_YEAR,
-    _base_meta,
-    _local_wall,
-    _typical_index,
+    base_meta,
+    local_wall,
+    typical_index,
 )
-from energysim.weather.geometry import _clear_sky_kt, _hourly_geometry, _noon_offset_h, _quiet_pvlib
+from energysim.weather.geometry import clear_sky_kt, hourly_geometry, noon_offset_h, quiet_pvlib
 from energysim.weather.normals import (
     PARAM_DEFAULTS,
     Normals,
-    _logistic_std,
-    _wind_diurnal_factor,
+    logistic_std,
+    wind_diurnal_factor,
     read_normals,
 )
 
@@ -182,11 +182,11 @@ def generate_typical_year(
     used_defaults = []
     par = {k: _param(normals, k, used_defaults) for k in PARAM_DEFAULTS}
 
-    index = _typical_index(int(year), off)
-    geom = _hourly_geometry(index, lat, lon, alt)
-    kcs = _clear_sky_kt(index, geom, lat, lon, alt)
+    index = typical_index(int(year), off)
+    geom = hourly_geometry(index, lat, lon, alt)
+    kcs = clear_sky_kt(index, geom, lat, lon, alt)
     base = geom["eh"] * kcs  # clear-sky hour-mean GHI [W m-2]
-    wall = _local_wall(index, off)
+    wall = local_wall(index, off)
     month = wall.month.to_numpy()
     dayi = wall.day_of_year.to_numpy() - 1
     hour = wall.hour.to_numpy()
@@ -213,7 +213,7 @@ def generate_typical_year(
 
     # --- hourly clear-sky index -------------------------------------------------------
     kc_day_h = kc_d[dayi]
-    sigma = _logistic_std(
+    sigma = logistic_std(
         kc_day_h, par["kc_hourly_std_max"], par["kc_hourly_std_k50"], par["kc_hourly_std_width"]
     )
     kc = np.clip(kc_day_h + sigma * _ar1(r_hour, len(index), par["kc_hourly_lag1"]), 0.0, 1.2)
@@ -240,7 +240,7 @@ def generate_typical_year(
             continue
 
         def split(b, sel=sel, g_m=g_m):
-            with _quiet_pvlib():
+            with quiet_pvlib():
                 out = pvlib.irradiance.boland(
                     g_m, geom["zenith"][sel], geom["doy"][sel],
                     a_coeff=par["diffuse_slope"], b_coeff=b,
@@ -296,7 +296,7 @@ def generate_typical_year(
     k_h = np.maximum(w_k[month - 1], WEIBULL_K_MIN)
     scale = w_mean[month - 1] / special.gamma(1 + 1 / k_h)
     wind = scale * (-np.log1p(-uw)) ** (1 / k_h)
-    wind *= _wind_diurnal_factor(hour, w_amp[month - 1], w_peak[month - 1])
+    wind *= wind_diurnal_factor(hour, w_amp[month - 1], w_peak[month - 1])
     for m in range(1, 13):
         sel = month == m
         s = wind[sel].mean()
@@ -338,12 +338,12 @@ def generate_typical_year(
     h = hashlib.sha256()
     h.update(normals.digest().encode())
     h.update(json.dumps([int(seed), int(year), lat, lon, alt, off, wh, GENERATOR_VERSION]).encode())
-    meta = _base_meta(
+    meta = base_meta(
         f"generated from {normals.source or 'normals'} (seed {int(seed)})",
         lat, lon, alt, off, h.hexdigest(), True,
     )
     meta["seed"] = int(seed)
-    meta["solar_noon_offset_h"] = round(_noon_offset_h(ghi, geom["solar_hour"]), 3)
+    meta["solar_noon_offset_h"] = round(noon_offset_h(ghi, geom["solar_hour"]), 3)
     if used_defaults:
         msg = (
             f"{normals.source or 'normals'}: no {', '.join(sorted(used_defaults))}: "

@@ -48,7 +48,7 @@ def great_circle_km(lat1_deg, lon1_deg, lat2_deg, lon2_deg):
 
 
 @contextlib.contextmanager
-def _quiet_pvlib():
+def quiet_pvlib():
     """Silence pandas deprecation warnings raised inside pvlib (pvlib 0.16 still uses
     ``DatetimeIndex.dayofyear``, deprecated in pandas 3); they are not the user's concern."""
     with warnings.catch_warnings():
@@ -56,18 +56,18 @@ def _quiet_pvlib():
         yield
 
 
-def _solar_elevation(times, latitude, longitude):
+def solar_elevation(times, latitude, longitude):
     """Apparent solar elevation at ``times`` (fast ephemeris; checks only). [deg]"""
     import pvlib
 
-    with _quiet_pvlib():
+    with quiet_pvlib():
         sp = pvlib.solarposition.get_solarposition(
             pd.DatetimeIndex(times), latitude, longitude, method="ephemeris"
         )
     return sp["apparent_elevation"].to_numpy(dtype=float)
 
 
-def _hourly_geometry(index, latitude, longitude, altitude_m):
+def hourly_geometry(index, latitude, longitude, altitude_m):
     """Solar geometry of hourly interval-beginning rows.
 
     Returns a dict of arrays: ``zenith``/``apparent_zenith``/``elevation`` at the interval
@@ -79,7 +79,7 @@ def _hourly_geometry(index, latitude, longitude, altitude_m):
     import pvlib
 
     mid = index + pd.Timedelta(minutes=30)
-    with _quiet_pvlib():
+    with quiet_pvlib():
         sp = pvlib.solarposition.get_solarposition(
             mid, latitude, longitude, altitude_m, method="nrel_numpy"
         )
@@ -114,7 +114,7 @@ def _hourly_geometry(index, latitude, longitude, altitude_m):
     }
 
 
-def _clear_sky_kt(index, geom, latitude, longitude, altitude_m):
+def clear_sky_kt(index, geom, latitude, longitude, altitude_m):
     """Clear-sky clearness index (Ineichen, pvlib Linke-turbidity climatology). [1]
 
     The zenith is capped at 88 deg so that the sunrise/sunset hours, whose midpoint may be
@@ -123,7 +123,7 @@ def _clear_sky_kt(index, geom, latitude, longitude, altitude_m):
     import pvlib
 
     mid = index + pd.Timedelta(minutes=30)
-    with _quiet_pvlib():
+    with quiet_pvlib():
         tl = np.asarray(pvlib.clearsky.lookup_linke_turbidity(mid, latitude, longitude), float)
     z = np.minimum(geom["apparent_zenith"], 88.0)
     am = pvlib.atmosphere.get_relative_airmass(z)
@@ -152,12 +152,12 @@ def hourly_clearness_index(data, latitude, longitude, altitude_m=0.0, min_elevat
     numpy.ndarray
         ``kt = ghi / hour-mean extraterrestrial horizontal irradiance``. [1]
     """
-    geom = _hourly_geometry(data.index, latitude, longitude, altitude_m)
+    geom = hourly_geometry(data.index, latitude, longitude, altitude_m)
     ok = geom["elevation"] > min_elevation_deg
     return data["ghi"].to_numpy(float)[ok] / geom["eh"][ok]
 
 
-def _noon_offset_h(ghi, solar_hour):
+def noon_offset_h(ghi, solar_hour):
     """Irradiance-weighted mean time from solar noon. [h]"""
     w = np.clip(ghi, 0.0, None)
     if w.sum() <= 0:

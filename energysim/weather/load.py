@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from energysim.errors import WeatherDataError
-from energysim.weather.frame import BUILTIN_SHAOGUAN, _read_bytes
+from energysim.weather.frame import BUILTIN_SHAOGUAN, read_file_bytes
 from energysim.weather.generator import builtin_shaoguan
 from energysim.weather.readers import read_csv_weather, read_epw, read_pvgis_tmy, read_tmy3
 
@@ -65,7 +65,7 @@ def load_weather(source, *, base_dir=None, seed=0, csv_options=None):
     path = Path(source)
     if base_dir is not None and not path.is_absolute():
         path = Path(base_dir) / path
-    raw = _read_bytes(path, "weather")
+    raw = read_file_bytes(path, "weather")
     suffix = path.suffix.lower()
     if suffix == ".epw":
         return read_epw(path)

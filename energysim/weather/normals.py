@@ -25,12 +25,12 @@ from energysim import units
 from energysim.errors import WeatherDataError, describe_exception
 from energysim.weather.frame import (
     IRRADIANCE_COLUMNS,
-    _comment_header,
-    _decode,
-    _local_wall,
-    _read_bytes,
+    comment_header,
+    decode_text,
+    local_wall,
+    read_file_bytes,
 )
-from energysim.weather.geometry import _clear_sky_kt, _hourly_geometry
+from energysim.weather.geometry import clear_sky_kt, hourly_geometry
 
 # Hourly clear-sky-index noise is fitted on hours within this many hours of solar noon:
 # nearer sunrise/sunset the hourly files' time stamping (CSWD Shaoguan is centred 0.5 h
@@ -81,7 +81,8 @@ PARAM_DEFAULTS = {
     "temp_peak_solar_h": 14.5,
     "wind_hourly_lag1": 0.85,
 }
-_SITE_KEYS = ("latitude_deg", "longitude_deg", "altitude_m", "utc_offset_h", "wind_height_m")
+#: The site keys of a normals file (its ``params`` besides the generator parameters).
+SITE_KEYS = ("latitude_deg", "longitude_deg", "altitude_m", "utc_offset_h", "wind_height_m")
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,7 @@ class Normals:
 
 def _daily_frame(data, meta, geom, kcs):
     off = meta["utc_offset_h"]
-    wall = _local_wall(data.index, off)
+    wall = local_wall(data.index, off)
     return pd.DataFrame(
         {
             "day": wall.normalize(),
@@ -179,8 +180,8 @@ def compute_normals(data, meta):
 
     lat, lon, alt = meta["latitude"], meta["longitude"], meta["altitude_m"]
     off = float(meta["utc_offset_h"])
-    geom = _hourly_geometry(data.index, lat, lon, alt)
-    kcs = _clear_sky_kt(data.index, geom, lat, lon, alt)
+    geom = hourly_geometry(data.index, lat, lon, alt)
+    kcs = clear_sky_kt(data.index, geom, lat, lon, alt)
     d = _daily_frame(data, meta, geom, kcs)
     month = d["month"].to_numpy()
     daily = d.groupby("day").agg(
@@ -224,7 +225,7 @@ def compute_normals(data, meta):
     s1 = rel @ np.sin(ang) * 2 / 24
     out["wind_diurnal_amplitude"] = np.hypot(c1, s1)
     out["wind_peak_hour_local_h"] = (np.degrees(np.arctan2(s1, c1)) / 15.0) % 24
-    g = _wind_diurnal_factor(
+    g = wind_diurnal_factor(
         hour, out["wind_diurnal_amplitude"].to_numpy()[month - 1],
         out["wind_peak_hour_local_h"].to_numpy()[month - 1],
     )
@@ -256,7 +257,7 @@ def compute_normals(data, meta):
     mids = np.array([iv.mid for iv in stats_.index])
     try:
         p, _ = optimize.curve_fit(
-            _logistic_std, mids, stats_["std"].to_numpy(), p0=[0.25, 0.45, 0.08],
+            logistic_std, mids, stats_["std"].to_numpy(), p0=[0.25, 0.45, 0.08],
             sigma=1 / np.sqrt(stats_["count"].to_numpy()),
             bounds=([0.0, 0.0, 0.01], [1.0, 1.5, 0.5]),
         )
@@ -293,7 +294,8 @@ def compute_normals(data, meta):
     return Normals(out.astype("float64"), params, source)
 
 
-def _logistic_std(x, smax, k50, width):
+def logistic_std(x, smax, k50, width):
+    """Logistic curve ``smax / (1 + exp(-(x - k50) / width))``, in the units of ``smax``."""
     return smax / (1.0 + np.exp(-(x - k50) / width))
 
 
@@ -301,7 +303,7 @@ def _floored_logistic(kt, slope, b, floor):
     return floor + (1.0 - floor) / (1.0 + np.exp(np.clip(slope * (kt - b), -50, 50)))
 
 
-def _wind_diurnal_factor(hour_local, amplitude, peak_h):
+def wind_diurnal_factor(hour_local, amplitude, peak_h):
     """Relative diurnal wind factor 1 + a cos(2π (t - peak)/24), t at mid-hour. [1]"""
     t = np.asarray(hour_local, float) + 0.5
     return 1.0 + amplitude * np.cos(2 * np.pi * (t - peak_h) / 24.0)
@@ -326,9 +328,9 @@ def read_normals(path):
         outside physical ranges.
     """
     path = Path(path)
-    raw = _read_bytes(path, "normals CSV")
-    text = _decode(raw, path, "normals CSV")
-    head, n_comment = _comment_header(text)
+    raw = read_file_bytes(path, "normals CSV")
+    text = decode_text(raw, path, "normals CSV")
+    head, n_comment = comment_header(text)
     try:
         monthly = pd.read_csv(io.StringIO(text), skiprows=n_comment, index_col="month")
     except Exception as exc:
@@ -396,7 +398,7 @@ def to_normals_csv(normals, path, *, header_lines=()):
     """
     path = Path(path)
     lines = [f"# {line}" if line else "#" for line in header_lines]
-    for key in (*_SITE_KEYS, *PARAM_DEFAULTS):
+    for key in (*SITE_KEYS, *PARAM_DEFAULTS):
         if key in normals.params:
             lines.append(f"# {key} = {normals.params[key]:.6g}")
     body = normals.monthly.round(6).to_csv(lineterminator="\n", float_format="%.6g")
@@ -432,7 +434,7 @@ def monthly_summary(data, utc_offset_h=0.0):
         daily min/max [°C], ``wind_speed_m_s`` [m s⁻¹], ``relative_humidity_pct`` [%],
         ``pressure_pa`` [Pa].
     """
-    wall = _local_wall(data.index, utc_offset_h)
+    wall = local_wall(data.index, utc_offset_h)
     month = wall.month
     g = data.groupby(month)
     out = pd.DataFrame(index=pd.Index(sorted(set(month)), name="month"))

@@ -27,17 +27,17 @@ from energysim.weather.checks import MAX_REPAIRABLE_GAP_H, check_weather
 from energysim.weather.frame import (
     CANONICAL_COLUMNS,
     NOMINAL_YEAR,
-    _base_meta,
-    _canonical,
-    _comment_header,
-    _decode,
-    _fmt_rows,
-    _local_wall,
-    _read_bytes,
-    _sha256_bytes,
-    _typical_index,
+    base_meta,
+    canonical_frame,
+    comment_header,
+    decode_text,
+    format_rows,
+    local_wall,
+    read_file_bytes,
+    sha256_bytes,
+    typical_index,
 )
-from energysim.weather.geometry import _hourly_geometry, _noon_offset_h, _quiet_pvlib
+from energysim.weather.geometry import hourly_geometry, noon_offset_h, quiet_pvlib
 
 # EPW "missing" sentinels (EnergyPlus Auxiliary Programs, weather file format).
 _EPW_MISSING = {
@@ -100,7 +100,7 @@ def to_typical_year(data, year=NOMINAL_YEAR, *, utc_offset_h=0.0, where="weather
             f"{where}: nominal year {year} is a leap year: give a non-leap year (e.g. 2005)"
         )
     index = ensure_utc(pd.DatetimeIndex(data.index), where)
-    wall = _local_wall(index, utc_offset_h)
+    wall = local_wall(index, utc_offset_h)
     keep = ~((wall.month == 2) & (wall.day == 29))
     wall = wall[keep]
     new_wall = pd.to_datetime(
@@ -121,7 +121,7 @@ def to_typical_year(data, year=NOMINAL_YEAR, *, utc_offset_h=0.0, where="weather
     if dup.any():
         raise WeatherDataError(
             f"{where}: duplicate time stamps once coerced to the typical year in "
-            f"{_fmt_rows(out.index[dup], utc_offset_h)}: each calendar hour may appear once"
+            f"{format_rows(out.index[dup], utc_offset_h)}: each calendar hour may appear once"
         )
     return out.sort_index()
 
@@ -139,7 +139,7 @@ def _finish(
     local calendar, so a leap-year February in UTC never lands on a local Feb 29.
     """
     off = meta["utc_offset_h"]
-    frame = _canonical(frame, wind_height_m)
+    frame = canonical_frame(frame, wind_height_m)
     expected = None
     leap_year = _leap_calendar_year(frame.index, off)
     if not typical and leap_year is not None:
@@ -151,12 +151,12 @@ def _finish(
                                "year on the non-leap nominal year")
     if typical:
         src_off = off if source_offset_h is None else float(source_offset_h)
-        wall = _local_wall(frame.index, src_off)
+        wall = local_wall(frame.index, src_off)
         n_feb29 = int(((wall.month == 2) & (wall.day == 29)).sum())
         frame = to_typical_year(frame, nominal_year, utc_offset_h=src_off, where=where)
         if src_off != off:
             frame = to_typical_year(frame, nominal_year, utc_offset_h=off, where=where)
-        expected = _typical_index(nominal_year, off)
+        expected = typical_index(nominal_year, off)
         _record_feb29(meta, n_feb29, where)
     data, repairs = check_weather(
         frame,
@@ -167,8 +167,8 @@ def _finish(
         expected_index=expected,
     )
     meta["repairs"].extend(repairs)
-    geom = _hourly_geometry(data.index, meta["latitude"], meta["longitude"], 0.0)
-    meta["solar_noon_offset_h"] = round(_noon_offset_h(data["ghi"].to_numpy(), geom["solar_hour"]), 3)
+    geom = hourly_geometry(data.index, meta["latitude"], meta["longitude"], 0.0)
+    meta["solar_noon_offset_h"] = round(noon_offset_h(data["ghi"].to_numpy(), geom["solar_hour"]), 3)
     return data, meta
 
 
@@ -188,7 +188,7 @@ def _leap_calendar_year(index, utc_offset_h):
     """
     if len(index) == 0:
         return None
-    wall = _local_wall(index, utc_offset_h)
+    wall = local_wall(index, utc_offset_h)
     years = np.unique(wall.year)
     if len(years) != 1 or not is_leap(int(years[0])):
         return None
@@ -231,8 +231,8 @@ def read_epw(path, *, nominal_year=NOMINAL_YEAR):
     import pvlib
 
     path = Path(path)
-    raw = _read_bytes(path, "EPW")
-    text = _decode(raw, path, "EPW")
+    raw = read_file_bytes(path, "EPW")
+    text = decode_text(raw, path, "EPW")
     lines = text.splitlines()
     if not lines or not lines[0].startswith("LOCATION"):
         raise WeatherDataError(
@@ -250,7 +250,7 @@ def read_epw(path, *, nominal_year=NOMINAL_YEAR):
                 "(the file is truncated or damaged)"
             )
     try:
-        with _quiet_pvlib():
+        with quiet_pvlib():
             df, m = pvlib.iotools.read_epw(io.StringIO(text))
     except Exception as exc:  # pvlib/pandas raise many types on malformed input
         raise WeatherDataError(
@@ -272,8 +272,8 @@ def read_epw(path, *, nominal_year=NOMINAL_YEAR):
     tag = " ".join(str(m.get(k, "")) for k in ("data_type", "city")).upper()
     comments = " ".join(lines[5:7]).upper()
     typical = years.nunique() > 1 or any(t in tag or t in comments for t in _TYPICAL_TAGS)
-    meta = _base_meta(
-        path, m["latitude"], m["longitude"], m["altitude"], m["TZ"], _sha256_bytes(raw), typical
+    meta = base_meta(
+        path, m["latitude"], m["longitude"], m["altitude"], m["TZ"], sha256_bytes(raw), typical
     )
     meta["station"] = f"{m.get('city', '')}, {m.get('state-prov', '')}, {m.get('country', '')}"
     meta["wmo"] = str(m.get("WMO_code", ""))
@@ -310,8 +310,8 @@ def read_tmy3(path, *, nominal_year=NOMINAL_YEAR):
     import pvlib
 
     path = Path(path)
-    raw = _read_bytes(path, "TMY3")
-    text = _decode(raw, path, "TMY3")
+    raw = read_file_bytes(path, "TMY3")
+    text = decode_text(raw, path, "TMY3")
     # pvlib's coerce_year would move Feb 29 onto Mar 1 of the nominal year (duplicates):
     # drop those rows first, with a record (a TMY3 row starts with its MM/DD/YYYY date).
     lines = text.split("\n")
@@ -319,7 +319,7 @@ def read_tmy3(path, *, nominal_year=NOMINAL_YEAR):
     n_feb29 = len(lines) - len(kept)
     text = "\n".join(kept)
     try:
-        with _quiet_pvlib():
+        with quiet_pvlib():
             # coerce onto the non-leap nominal year *before* moving the hour-ending labels
             # back: in a leap source year, Feb 28 24:00 would otherwise land on Feb 29
             df, m = pvlib.iotools.read_tmy3(
@@ -333,8 +333,8 @@ def read_tmy3(path, *, nominal_year=NOMINAL_YEAR):
     df = df.copy()
     df.index = ensure_utc(pd.DatetimeIndex(df.index), str(path)) - pd.Timedelta(hours=1)
     df["pressure"] = units.mbar_to_pa(df["pressure"].astype(float))
-    meta = _base_meta(
-        path, m["latitude"], m["longitude"], m["altitude"], m["TZ"], _sha256_bytes(raw), True
+    meta = base_meta(
+        path, m["latitude"], m["longitude"], m["altitude"], m["TZ"], sha256_bytes(raw), True
     )
     meta["station"] = f"{m.get('Name', '')}, {m.get('State', '')}"
     _record_feb29(meta, n_feb29, path)
@@ -370,16 +370,16 @@ def read_pvgis_tmy(path, *, utc_offset_h=0.0, nominal_year=NOMINAL_YEAR):
     import pvlib
 
     path = Path(path)
-    raw = _read_bytes(path, "PVGIS TMY")
+    raw = read_file_bytes(path, "PVGIS TMY")
     fmt = path.suffix.lower().lstrip(".")
     if fmt not in ("json", "csv"):
         raise WeatherDataError(
             f"{path}: suffix .{fmt} is not a PVGIS TMY format: expected .json or .csv"
         )
     try:
-        text = _decode(raw, path, "PVGIS TMY")
+        text = decode_text(raw, path, "PVGIS TMY")
         buf = io.StringIO(text) if fmt == "json" else io.BytesIO(text.encode("utf-8"))
-        with _quiet_pvlib():
+        with quiet_pvlib():
             df, m = pvlib.iotools.read_pvgis_tmy(buf, pvgis_format=fmt, map_variables=True)
     except Exception as exc:
         raise WeatherDataError(
@@ -394,7 +394,7 @@ def read_pvgis_tmy(path, *, utc_offset_h=0.0, nominal_year=NOMINAL_YEAR):
         raise WeatherDataError(
             f"{path}: no latitude/longitude/elevation in the PVGIS header: expected a PVGIS TMY file"
         ) from exc
-    meta = _base_meta(path, lat, lon, alt, utc_offset_h, _sha256_bytes(raw), True)
+    meta = base_meta(path, lat, lon, alt, utc_offset_h, sha256_bytes(raw), True)
     if "irradiance time offset" in inputs:
         meta["irradiance_time_offset_h"] = float(inputs["irradiance time offset"])
     df.index = ensure_utc(pd.DatetimeIndex(df.index), str(path))
@@ -460,9 +460,9 @@ def read_csv_weather(
         failed check.
     """
     path = Path(path)
-    raw = _read_bytes(path, "CSV weather")
-    text = _decode(raw, path, "CSV weather")
-    head, n_comment = _comment_header(text)
+    raw = read_file_bytes(path, "CSV weather")
+    text = decode_text(raw, path, "CSV weather")
+    head, n_comment = comment_header(text)
     time_column = time_column or head.get("time_column")
     timezone = timezone or head.get("timezone")
     interval_label = interval_label or head.get("interval_label")
@@ -551,7 +551,7 @@ def read_csv_weather(
         df.index = df.index - pd.Timedelta(hours=1)
     if typical_year is None:
         typical_year = str(head.get("typical_year", "false")).lower() == "true"
-    meta = _base_meta(path, lat, lon, alt, float(utc_offset_h), _sha256_bytes(raw), typical_year)
+    meta = base_meta(path, lat, lon, alt, float(utc_offset_h), sha256_bytes(raw), typical_year)
     for key in ("source", "seed", "generator"):
         if key in head:
             meta[f"header_{key}"] = head[key]

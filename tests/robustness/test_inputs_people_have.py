@@ -429,7 +429,7 @@ def test_rotor_diameters_are_read_from_windpowerlib_without_importing_it():
     import subprocess
     import sys
 
-    code = ("import sys; from energysim.scenario import rotor_diameter_m; "
+    code = ("import sys; from energysim.turbines import rotor_diameter_m; "
             "print(rotor_diameter_m('E-115/3000'), rotor_diameter_m('nope'), "
             "'windpowerlib' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

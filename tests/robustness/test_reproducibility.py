@@ -171,11 +171,9 @@ def builtin_weather():
 
 @pytest.fixture
 def pv_case(builtin_weather, tmp_path, monkeypatch):
-    """A PV fleet, its site and weather, an empty cache folder, and no in-process memo."""
-    import energysim.simulate as simulate
+    """A PV fleet, its site and weather, an empty cache folder (no in-process memo is used)."""
     from energysim.scenario import parse_scenario
 
-    monkeypatch.setattr(simulate, "_PROFILE_MEMO", {})
     scenario = parse_scenario(S2.replace("seed = 2", "seed = 0"), where="s2.toml")
     weather, meta = builtin_weather
     return scenario, scenario.fleets[0], weather, meta, tmp_path / "cache"
@@ -202,7 +200,6 @@ def _profile(case, cache):
     import energysim.simulate as simulate
 
     scenario, fleet, weather, meta, _ = case
-    simulate._PROFILE_MEMO.clear()
     return simulate.profile_for(fleet, scenario.site, weather, meta, cache)
 
 
