@@ -52,6 +52,10 @@ LAST_ALLOWED_YEAR = 2100
 
 YearPoints = dict[int, float]
 
+#: Largest capacity of one fleet: 10 TW, about three times China's whole installed
+#: capacity in 2024. Beyond it float64 arithmetic on energies loses meaning. [MW]
+MAX_CAPACITY_MW = 1e7
+
 #: Longest file name most file systems take (ext4, XFS, APFS, NTFS in UTF-16 units). [bytes]
 FILE_NAME_MAX_BYTES = 255
 #: What a writer adds to a result's name for its staging folder,
@@ -213,8 +217,9 @@ class Buildout(_Model):
 
 class _Fleet(_Model):
     name: str = Field(min_length=1, max_length=64)
-    capacity_mw: Optional[float] = Field(None, description="[MW] (PV: DC, MWp)")
-    capacity_wan_kw: Optional[float] = Field(None, description="[万千瓦]", exclude=True)
+    capacity_mw: Optional[float] = Field(None, le=MAX_CAPACITY_MW, description="[MW] (PV: DC, MWp)")
+    capacity_wan_kw: Optional[float] = Field(None, le=units.mw_to_wan_kw(MAX_CAPACITY_MW),
+                                             description="[万千瓦]", exclude=True)
     buildout_share: Optional[YearPoints] = None
     additions_mw: Optional[YearPoints] = None
     additions_wan_kw: Optional[YearPoints] = Field(None, exclude=True)
@@ -248,6 +253,15 @@ class _Fleet(_Model):
                 raise ValueError(f"buildout_share[{year}] = {share} is below an earlier share: "
                                  "capacity in operation may only grow (retirement follows lifetime_years)")
             previous = share
+        return value
+
+    @field_validator("additions_mw", "additions_wan_kw")
+    @classmethod
+    def _plausible_additions(cls, value, info):
+        limit = MAX_CAPACITY_MW if info.field_name == "additions_mw" else units.mw_to_wan_kw(MAX_CAPACITY_MW)
+        for year, added in (value or {}).items():
+            if isinstance(added, (int, float)) and abs(added) > limit:
+                raise ValueError(f"{info.field_name}[{year}] = {added:g}: at most {limit:g} a year")
         return value
 
     @field_validator("additions_mw", "additions_wan_kw")
@@ -376,6 +390,13 @@ class PowerCurve(_Model):
 
     wind_speed_ms: list[float] = Field(min_length=2, description="[m/s], increasing")
     power_kw: list[float] = Field(min_length=2, description="[kW]")
+
+    @field_validator("wind_speed_ms")
+    @classmethod
+    def _speeds_not_negative(cls, value):
+        if value and min(value) < 0:
+            raise ValueError(f"{min(value):g} m/s: wind speeds are >= 0")
+        return value
 
     @model_validator(mode="after")
     def _consistent(self):
