@@ -1,6 +1,6 @@
 """energysim benchmarks: ``python -m benchmarks [--quick] [--only NAME ...]``.
 
-Four targets (issue 6), one module each; every figure is printed next to a reference timed
+Five targets (issues 6 and 12), one module each; every figure is printed next to a reference timed
 in the same run (absolute times on a shared machine drift, ratios hold) and its target,
 with MET / NOT MET:
 
@@ -19,10 +19,14 @@ with MET / NOT MET:
 ``growth``
     4. Kernel time and memory at 100, 1,000 and 10,000 scenarios, and chunks of scenarios
        on a Dask ``LocalCluster`` of 1 and 2 workers.
+``dispatch``
+    5. The same 10,000 x 40 x 8,760 problem through the dispatch kernel with one storage
+       and one electrolyser (issue 12): at most 5x the time of today's kernel on the same
+       scenarios, and against the latency bound of the state-of-charge chain.
 
 ``--quick`` runs tiny sizes only: it checks that the benchmarks still run, never that they
 are fast (targets are then reported as "not judged"). Nothing here is imported by the
 package or by the unit tests except through ``python -m benchmarks --quick``.
 """
 
-MODULES = ("kernel", "end_to_end", "cli", "growth")
+MODULES = ("kernel", "end_to_end", "cli", "growth", "dispatch")

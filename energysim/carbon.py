@@ -40,6 +40,42 @@ DEFAULT_COAL_RATE_G_PER_KWH = {2020: 305.5, 2025: 300.0}
 DEFAULT_PRESET = "guangdong"
 DEFAULT_DECLINE_PCT_PER_YEAR = 2.4
 
+#: The city's own territorial CO2, by preset. [MtCO2] Shaoguan: CEADs "Emission Inventories
+#: for 290 Chinese Cities 1997-2019" (Shan et al., Sci. Bull. 2022; Sci. Data 2019),
+#: REFERENCE §8; 2019 is the inventory's last year (2018's 22.57 looks like an artefact).
+BASELINE_PRESETS = {"shaoguan-ceads": {2019: 34.53}}
+BASELINE_SOURCES = {"shaoguan-ceads": "CEADs city inventory (Shan et al. 2022), Shaoguan 2019: "
+                                      "34.53 MtCO2"}
+
+
+def baseline_emissions_t(baseline, years, decline_pct_per_year=0.0):
+    """The city's emissions in each year: points or a preset, then held or declining.
+
+    Parameters
+    ----------
+    baseline : dict of int to float, or str
+        ``{year: MtCO2}`` points, or a key of :data:`BASELINE_PRESETS`.
+    years : sequence of int
+    decline_pct_per_year : float
+        Compound decline after the last point; 0 holds the last value. [%/yr]
+
+    Returns
+    -------
+    ndarray of float64
+        [tCO2]
+
+    Examples
+    --------
+    >>> baseline_emissions_t("shaoguan-ceads", [2019, 2021], 10.0).round().tolist()
+    [34530000.0, 27969300.0]
+    """
+    points = BASELINE_PRESETS[baseline] if isinstance(baseline, str) else baseline
+    years = np.asarray(years)
+    path = interpolate_points(points, years)
+    after = np.maximum(years - max(points), 0)
+    path = path * (1.0 - units.pct_to_fraction(decline_pct_per_year)) ** after
+    return units.mt_to_t(path)
+
 
 def preset_path(preset, years, extend="decline", decline_pct_per_year=DEFAULT_DECLINE_PCT_PER_YEAR,
                 points_t_per_mwh=None):

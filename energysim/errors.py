@@ -22,6 +22,10 @@ class UnitError(EnergysimError, ValueError):
     """A quantity is given in a unit energysim does not know or cannot convert."""
 
 
+class ObservedDataError(EnergysimError, ValueError):
+    """A file of observed output (for a calibration) is malformed or does not fit its scenario."""
+
+
 class OutputExistsError(EnergysimError, FileExistsError):
     """An output already exists and overwriting it was not asked for."""
 

@@ -208,3 +208,87 @@ def vintage_capacity(additions_mw, lifetime_years, repower, first_year_loss_pct,
         if repower and start + lifetime_years < n_years:
             commissioned[start + lifetime_years] += mw
     return installed, effective * availability
+
+
+# --------------------------------------------------------------------------- storage pairing
+
+#: Storage that new wind and PV must bring along, by connection year: (first year, share of
+#: the added capacity as storage power [1], hours at that power [h]); the last row whose
+#: first year is reached applies. Guangdong: >= 10 % x 1 h for centralized PV and onshore
+#: wind connected after 2023-07-01 (粤发改能源函〔2023〕684号; the 2023 row counts half the
+#: year's additions, an assumption of even connection over the year), >= 10 % x 2 h for
+#: wind and PV over 30 MW first connected from 2025 (Guangdong DRC notice of 2024-07-25;
+#: a fleet here is an aggregate of projects assumed each over 30 MW). REFERENCE §9.
+#: Nationally, 发改价格〔2025〕136号 ended storage as a connection condition in Feb 2025;
+#: whether Guangdong withdrew its rule was not found, so the preset keeps it.
+PAIRING_RULES = {"guangdong": ((2023, 0.05, 1.0), (2024, 0.10, 1.0), (2025, 0.10, 2.0))}
+
+
+def paired_storage_additions(additions_mw, years, rule="guangdong"):
+    """Storage power and energy that a pairing rule attaches to yearly additions.
+
+    Parameters
+    ----------
+    additions_mw : array_like, shape (n_years,)
+        Wind and PV nameplate connected in each year. [MW]
+    years : array_like of int, shape (n_years,)
+    rule : str
+        A key of :data:`PAIRING_RULES`.
+
+    Returns
+    -------
+    power_mw, energy_mwh : ndarray, shape (n_years,)
+        Storage commissioned in each year. [MW], [MWh]
+
+    Examples
+    --------
+    >>> p, e = paired_storage_additions([100.0, 100.0, 100.0, 100.0], [2022, 2023, 2024, 2025])
+    >>> p.tolist(), e.tolist()
+    ([0.0, 5.0, 10.0, 10.0], [0.0, 5.0, 10.0, 20.0])
+    """
+    additions_mw = np.asarray(additions_mw, dtype=float)
+    years = np.asarray(years)
+    share = np.zeros(years.size)
+    hours = np.zeros(years.size)
+    for first, rule_share, rule_hours in PAIRING_RULES[rule]:
+        reached = years >= first
+        share[reached] = rule_share
+        hours[reached] = rule_hours
+    power = additions_mw * share
+    return power, power * hours
+
+
+# --------------------------------------------------------------------------- hydro, biomass
+
+def hydro_profile_pu(month, local_hour, monthly_capacity_factor, daily_shape=None):
+    """Per-unit output of run-of-river hydro from monthly capacity factors.
+
+    Flat within each month unless a daily shape is given; the shape is normalised to a
+    mean of 1 over the day, so each month keeps its capacity factor.
+
+    Parameters
+    ----------
+    month : array_like of int, shape (n_hours,)
+        Local calendar month of each hour, 1-12.
+    local_hour : array_like of int, shape (n_hours,)
+        Local hour of day, 0-23.
+    monthly_capacity_factor : sequence of 12 float
+        Mean output per unit of capacity, January to December. [1]
+    daily_shape : sequence of 24 float, optional
+        Relative output by local hour. [1]
+
+    Returns
+    -------
+    ndarray of float64, shape (n_hours,)
+        [MW/MW]
+
+    Examples
+    --------
+    >>> hydro_profile_pu([1, 1, 7], [0, 12, 0], [0.2] * 6 + [0.6] * 6).tolist()
+    [0.2, 0.2, 0.6]
+    """
+    cf = np.asarray(monthly_capacity_factor, dtype=float)[np.asarray(month) - 1]
+    if daily_shape is None:
+        return np.ascontiguousarray(cf)
+    shape = np.asarray(daily_shape, dtype=float)
+    return np.ascontiguousarray(cf * (shape / shape.mean())[np.asarray(local_hour)])

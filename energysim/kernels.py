@@ -266,3 +266,500 @@ def _f64(value, ndim, name):
 def _expect(shape, expected, name):
     if tuple(shape) != tuple(expected):
         raise ValueError(f"{name}: shape {tuple(shape)} does not match {tuple(expected)}")
+
+
+# --------------------------------------------------------------------------- dispatch
+#
+# Storage and electrolysers make the hours depend on each other (the state of charge is
+# carried from hour to hour and from year to year), so the annual sums above no longer
+# suffice: :func:`dispatch_kernel` walks the hours in calendar order. The rule of one hour,
+# shared by the annual kernel and the hourly tables (:func:`dispatch_year`), is
+# :func:`_dispatch_hours`:
+#
+# 1. every fleet produces ``g[f] = c[f] * p[f, h]``; must-run fleets (PV, wind, hydro) make
+#    ``v``, dispatchable ones (biomass) make ``b``;
+# 2. an electrolyser with dedicated fleets takes their output first (up to its capacity,
+#    if that reaches its minimum load); what is left of ``v`` goes to the grid;
+# 3. the dispatchable fleets back off first: they run at ``min(b, max(L - v, 0))``;
+# 4. the must-run surplus ``max(v - L, 0)`` charges the storage units (in file order, each
+#    up to its power and free energy); a headroom ``L - v - b`` is filled by discharging them;
+# 5. surplus electrolysers take what is still above the limit (up to capacity, only if that
+#    reaches their minimum load; one with dedicated supply already running tops up freely);
+# 6. what is left above the limit is curtailed. Charging, surplus electrolysis and
+#    curtailment are shared among the must-run fleets pro rata to their grid-side power.
+#
+# The storage state is its *usable* energy ``e`` in [0, E_usable] (above the minimum state of
+# charge); the whole round-trip loss is taken when charging (``e += rte * charged``), so the
+# discharge can never exceed ``rte * charged + e_start``.
+
+#: Columns of the per-fleet output of :func:`dispatch_kernel`.
+FLEET_GENERATION, FLEET_DELIVERED, FLEET_DELIVERED_SHAPED, FLEET_CHARGED, FLEET_CONSUMED, \
+    FLEET_CURTAILED, FLEET_BACKOFF = range(7)
+N_FLEET_OUT = 7
+#: Columns of the per-storage output.
+STORE_CHARGED, STORE_DISCHARGED, STORE_DISCHARGED_SHAPED, STORE_ENERGY_END = range(4)
+N_STORE_OUT = 4
+
+
+@njit(cache=True)
+def _dispatch_hours(profiles, dispatchable, capacity, limit, rows, ef_shape, power, usable,
+                    rte, elec_capacity, elec_min_load, elec_supply, day_peak_pu, skip_days,
+                    aligned, energy, fleet_out, store_out, elec_out, record, hourly_fleet,
+                    hourly_store, hourly_elec):
+    """One scenario-year, hour by hour; ``energy`` (usable, per storage) is updated in place.
+
+    ``fleet_out`` (n_fleets, N_FLEET_OUT) must hold the year's unlimited sums on entry
+    (generation = delivered = ``c * S``, delivered x shape = ``c * Q``, the rest 0): the
+    hours only subtract what the limit, storage and electrolysers take, so an hour in which
+    nothing binds costs one comparison. ``store_out`` (n_storage, N_STORE_OUT) and
+    ``elec_out`` (n_elec,) are accumulated into (callers zero them).
+
+    With ``skip_days`` (no electrolyser has dedicated fleets), a calendar day is skipped
+    whole when the stores are empty at its start and ``sum_f c[f] * day_peak_pu[d, f] <=
+    limit``: no hour of it can exceed the limit, so nothing charges, discharges, is consumed,
+    curtailed or backed off. ``day_peak_pu`` (n_fleets, n_typical_days) is each fleet's
+    largest per-unit output in each typical-year day; ``aligned`` says that each block of
+    24 calendar hours is one whole typical day (``rows[24 i + j] = 24 d + j``).
+
+    With ``record``, ``hourly_fleet`` (5, n_fleets, n_rows: generation, delivered, curtailed,
+    charged into storage, consumed by electrolysers), ``hourly_store`` (3, n_storage, n_rows:
+    charged, discharged, energy at the hour's end) and ``hourly_elec`` (n_elec, n_rows: load)
+    receive every hour (no day is skipped).
+    """
+    n_fleets = profiles.shape[0]
+    n_store = power.shape[0]
+    n_elec = elec_capacity.shape[0]
+    n_rows = rows.shape[0]
+    gen = np.empty(n_fleets)
+    ded = np.zeros(n_fleets)      # each fleet's output taken by dedicated electrolysers
+    taken = np.zeros(n_elec)
+    fast = skip_days and not record  # no dedicated supply: day totals first, then the chain
+    must_day = np.zeros(24)
+    disp_day = np.zeros(24)
+    n_days = (n_rows + 23) // 24
+    day_bound = np.zeros(day_peak_pu.shape[1])  # sum_f c[f] * day peak[f, d] (vectorised)
+    if fast:
+        for f in range(n_fleets):
+            c = capacity[f]
+            for d in range(day_bound.shape[0]):
+                day_bound[d] += c * day_peak_pu[f, d]
+    for day in range(n_days):
+        first = day * 24
+        last = min(first + 24, n_rows)
+        if fast:
+            stored = 0.0
+            for b in range(n_store):
+                stored += energy[b]
+            if stored == 0.0 and day_bound[rows[first] // 24] <= limit:
+                continue
+            # The day's hourly totals (vectorisable), then skip it if no hour binds.
+            for i in range(last - first):
+                must_day[i] = 0.0
+                disp_day[i] = 0.0
+            h0 = rows[first]
+            for f in range(n_fleets):
+                c = capacity[f]
+                if aligned:  # the day's typical hours are h0 .. h0 + 23: contiguous
+                    if dispatchable[f]:
+                        for i in range(last - first):
+                            disp_day[i] += c * profiles[f, h0 + i]
+                    else:
+                        for i in range(last - first):
+                            must_day[i] += c * profiles[f, h0 + i]
+                elif dispatchable[f]:
+                    for i in range(last - first):
+                        disp_day[i] += c * profiles[f, rows[first + i]]
+                else:
+                    for i in range(last - first):
+                        must_day[i] += c * profiles[f, rows[first + i]]
+            # Hours before the first that binds change nothing while the stores are empty;
+            # after the last that binds, nothing happens once they are empty again.
+            first_bind = last - first
+            last_bind = -1
+            for i in range(last - first):
+                if must_day[i] + disp_day[i] > limit:
+                    first_bind = min(first_bind, i)
+                    last_bind = i
+            if stored == 0.0:
+                if last_bind < 0:
+                    continue
+                first += first_bind
+        else:
+            last_bind = last - first
+        day_start = day * 24
+        for r in range(first, last):
+            if fast and r - day_start > last_bind:
+                stored = 0.0
+                for b in range(n_store):
+                    stored += energy[b]
+                if stored == 0.0:
+                    break
+            h = rows[r]
+            shape = ef_shape[h]
+            dedicated = 0.0
+            if fast:
+                must = must_day[r - day_start]
+                disp = disp_day[r - day_start]
+            else:
+                must = 0.0
+                disp = 0.0
+                for f in range(n_fleets):
+                    g = capacity[f] * profiles[f, h]
+                    gen[f] = g
+                    if dispatchable[f]:
+                        disp += g
+                    else:
+                        must += g
+                # 2. dedicated electrolysers
+                for k in range(n_elec):
+                    taken[k] = 0.0
+                    avail = 0.0
+                    for f in range(n_fleets):
+                        if elec_supply[k, f]:
+                            avail += gen[f]
+                    if avail > 0.0:
+                        take = min(avail, elec_capacity[k])
+                        if take >= elec_min_load[k] * elec_capacity[k]:
+                            taken[k] = take
+                            dedicated += take
+            grid_must = must - dedicated
+            # 3. dispatchable fleets back off first
+            disp_run = min(disp, max(limit - grid_must, 0.0))
+            surplus = max(grid_must - limit, 0.0)
+            headroom = max(limit - grid_must - disp_run, 0.0)
+            # 4. storage
+            charged = 0.0
+            for b in range(n_store):
+                ch = 0.0
+                dis = 0.0
+                if surplus > 0.0:
+                    ch = min(surplus, power[b], (usable[b] - energy[b]) / rte[b])
+                    ch = max(ch, 0.0)
+                    energy[b] = min(energy[b] + ch * rte[b], usable[b])
+                    surplus -= ch
+                    charged += ch
+                    store_out[b, STORE_CHARGED] += ch
+                elif headroom > 0.0 and energy[b] > 0.0:
+                    dis = min(headroom, power[b], energy[b])
+                    energy[b] -= dis
+                    headroom -= dis
+                    store_out[b, STORE_DISCHARGED] += dis
+                    store_out[b, STORE_DISCHARGED_SHAPED] += dis * shape
+                if record:
+                    hourly_store[0, b, r] = ch
+                    hourly_store[1, b, r] = dis
+                    hourly_store[2, b, r] = energy[b]
+            # 5. surplus electrolysers
+            consumed = 0.0
+            for k in range(n_elec):
+                x = 0.0
+                room = elec_capacity[k] - taken[k]
+                if surplus > 0.0 and room > 0.0:
+                    x = min(surplus, room)
+                    if taken[k] > 0.0 or x >= elec_min_load[k] * elec_capacity[k]:
+                        surplus -= x
+                        consumed += x
+                    else:
+                        x = 0.0
+                elec_out[k] += taken[k] + x
+                if record:
+                    hourly_elec[k, r] = taken[k] + x
+            # 6. what the fleets lose: pro-rata shares of the grid-side must-run power
+            backoff = disp - disp_run
+            busy = dedicated > 0.0 or charged > 0.0 or consumed > 0.0 or surplus > 0.0 \
+                or backoff > 0.0
+            if not (busy or record):
+                continue
+            if grid_must > 0.0:
+                q_charged = charged / grid_must
+                q_consumed = consumed / grid_must
+                q_cut = surplus / grid_must
+            else:
+                q_charged = 0.0
+                q_consumed = 0.0
+                q_cut = 0.0
+            disp_keep = disp_run / disp if disp > 0.0 else 0.0
+            for f in range(n_fleets):
+                ded[f] = 0.0
+                if fast:
+                    gen[f] = capacity[f] * profiles[f, h]
+            for k in range(n_elec):
+                if taken[k] > 0.0:
+                    avail = 0.0
+                    for f in range(n_fleets):
+                        if elec_supply[k, f]:
+                            avail += gen[f]
+                    for f in range(n_fleets):
+                        if elec_supply[k, f]:
+                            ded[f] += gen[f] * (taken[k] / avail)
+            for f in range(n_fleets):
+                g = gen[f]
+                if dispatchable[f]:
+                    cut = g * (1.0 - disp_keep)   # backed off: not produced
+                    fleet_out[f, FLEET_GENERATION] -= cut
+                    fleet_out[f, FLEET_DELIVERED] -= cut
+                    fleet_out[f, FLEET_DELIVERED_SHAPED] -= cut * shape
+                    fleet_out[f, FLEET_BACKOFF] += cut
+                    if record:
+                        hourly_fleet[0, f, r] = g - cut
+                        hourly_fleet[1, f, r] = g - cut
+                        hourly_fleet[2, f, r] = 0.0
+                        hourly_fleet[3, f, r] = 0.0
+                        hourly_fleet[4, f, r] = 0.0
+                else:
+                    side = g - ded[f]
+                    ch = side * q_charged
+                    cons = side * q_consumed + ded[f]
+                    cut = side * q_cut
+                    lost = ch + cons + cut
+                    fleet_out[f, FLEET_DELIVERED] -= lost
+                    fleet_out[f, FLEET_DELIVERED_SHAPED] -= lost * shape
+                    fleet_out[f, FLEET_CHARGED] += ch
+                    fleet_out[f, FLEET_CONSUMED] += cons
+                    fleet_out[f, FLEET_CURTAILED] += cut
+                    if record:
+                        hourly_fleet[0, f, r] = g
+                        hourly_fleet[1, f, r] = g - lost
+                        hourly_fleet[2, f, r] = cut
+                        hourly_fleet[3, f, r] = ch
+                        hourly_fleet[4, f, r] = cons
+    for b in range(n_store):
+        store_out[b, STORE_ENERGY_END] = energy[b]
+
+
+@njit(cache=True, parallel=True)
+def dispatch_kernel(profiles, dispatchable, peak_pu, day_peak_pu, energy_per_mw,
+                    shaped_per_mw, capacity_mw, export_limit_mw, year_rows, n_rows, aligned,
+                    ef_shape, storage_power_mw, storage_usable_mwh, storage_rte,
+                    elec_capacity_mw, elec_min_load, elec_supply, out_fleet, out_store,
+                    out_elec):
+    """Hourly dispatch with storage and electrolysers, per scenario, year and unit.
+
+    Scenarios run in parallel (``prange``); within one scenario the years and hours run in
+    calendar order, since the storage state carries over. Exact pruning, in the spirit of
+    :func:`curtailment_kernel`: a year is skipped (its sums are the unlimited ones) when no
+    hour can exceed the limit (``sum_f c[f] * peak[f] <= L``), every store is empty at its
+    start and no electrolyser has dedicated fleets; within a year, so is every day that
+    starts with empty stores and whose fleets' daily peaks cannot reach the limit (see
+    :func:`_dispatch_hours`).
+
+    Parameters
+    ----------
+    profiles : ndarray, shape (n_fleets, n_hours)
+        Per-unit output of each fleet, typical-year order. [MW/MW]
+    dispatchable : ndarray of int64, shape (n_fleets,)
+        1 for a fleet that backs off when the limit binds (biomass), else 0.
+    peak_pu : ndarray, shape (n_fleets,)
+        ``profiles.max(axis=1)``. [MW/MW]
+    day_peak_pu : ndarray, shape (n_fleets, n_hours // 24)
+        Each fleet's largest per-unit output in each typical-year day. [MW/MW]
+    energy_per_mw, shaped_per_mw : ndarray, shape (n_years, n_fleets)
+        Annual sums of the profiles, plain and weighted by ``ef_shape``
+        (:func:`profile_year_sums`). [MWh/MW]
+    capacity_mw : ndarray, shape (n_scenarios, n_years, n_fleets)
+        Effective capacity. [MW]
+    export_limit_mw : ndarray, shape (n_scenarios, n_years)
+        Hourly cap on the power fed to the grid; ``inf`` for none. [MW]
+    year_rows : ndarray of int64, shape (n_years, max_rows)
+        Typical-year row of each hour of each calendar year (leap years repeat Feb 28).
+    n_rows : ndarray of int64, shape (n_years,)
+        Hours in each year (8760 or 8784).
+    aligned : bool
+        Every block of 24 calendar hours is one whole typical-year day, and
+        ``day_peak_pu`` holds the typical days' peaks (else it holds the year's peak).
+    ef_shape : ndarray, shape (n_hours,)
+        Hourly multiplier of the annual emission factor. [1]
+    storage_power_mw : ndarray, shape (n_scenarios, n_years, n_storage)
+        Charge and discharge power limit. [MW]
+    storage_usable_mwh : ndarray, shape (n_scenarios, n_years, n_storage)
+        Usable energy (above the minimum state of charge). [MWh]
+    storage_rte : ndarray, shape (n_storage,)
+        Round-trip efficiency, AC to AC. [1]
+    elec_capacity_mw : ndarray, shape (n_scenarios, n_years, n_elec)
+        Electrolyser input capacity. [MW]
+    elec_min_load : ndarray, shape (n_elec,)
+        Minimum load as a fraction of capacity. [1]
+    elec_supply : ndarray of int64, shape (n_elec, n_fleets)
+        1 where a fleet feeds an electrolyser first (dedicated supply).
+    out_fleet : ndarray, shape (n_scenarios, n_years, n_fleets, N_FLEET_OUT)
+        Receives generation, delivered, delivered x shape, charged into storage, consumed
+        by electrolysers, curtailed, backed off (dispatchable). [MWh]
+    out_store : ndarray, shape (n_scenarios, n_years, n_storage, N_STORE_OUT)
+        Receives charged, discharged, discharged x shape [MWh] and the usable energy at
+        the end of the year [MWh].
+    out_elec : ndarray, shape (n_scenarios, n_years, n_elec)
+        Receives the energy consumed. [MWh]
+    """
+    n_scen, n_years, n_fleets = capacity_mw.shape
+    n_store = storage_rte.shape[0]
+    n_elec = elec_min_load.shape[0]
+    has_dedicated = False
+    for k in range(n_elec):
+        for f in range(n_fleets):
+            if elec_supply[k, f]:
+                has_dedicated = True
+    no_hours = np.empty((0, 0, 0))
+    no_elec_hours = np.empty((0, 0))
+    for s in prange(n_scen):
+        energy = np.zeros(n_store)
+        for y in range(n_years):
+            out_store[s, y, :, :] = 0.0
+            out_elec[s, y, :] = 0.0
+            stored = 0.0
+            for b in range(n_store):
+                # Retired storage takes its energy with it; new storage arrives empty.
+                energy[b] = min(energy[b], storage_usable_mwh[s, y, b])
+                stored += energy[b]
+            limit = export_limit_mw[s, y]
+            bound = 0.0
+            for f in range(n_fleets):
+                c = capacity_mw[s, y, f]
+                bound += c * peak_pu[f]
+                out_fleet[s, y, f, :] = 0.0
+                out_fleet[s, y, f, FLEET_GENERATION] = c * energy_per_mw[y, f]
+                out_fleet[s, y, f, FLEET_DELIVERED] = c * energy_per_mw[y, f]
+                out_fleet[s, y, f, FLEET_DELIVERED_SHAPED] = c * shaped_per_mw[y, f]
+            if bound <= limit and stored == 0.0 and not has_dedicated:
+                continue
+            _dispatch_hours(profiles, dispatchable, capacity_mw[s, y], limit,
+                            year_rows[y, :n_rows[y]], ef_shape, storage_power_mw[s, y],
+                            storage_usable_mwh[s, y], storage_rte, elec_capacity_mw[s, y],
+                            elec_min_load, elec_supply, day_peak_pu, not has_dedicated,
+                            aligned, energy, out_fleet[s, y], out_store[s, y], out_elec[s, y], False,
+                            no_hours, no_hours, no_elec_hours)
+
+
+@njit(cache=True)
+def dispatch_year(profiles, dispatchable, capacity_mw, export_limit_mw, rows, ef_shape,
+                  storage_power_mw, storage_usable_mwh, storage_rte, energy_start_mwh,
+                  elec_capacity_mw, elec_min_load, elec_supply, out_hourly_fleet,
+                  out_hourly_store, out_hourly_elec):
+    """The hours of one scenario-year, recorded (for the hourly tables).
+
+    Same rule as :func:`dispatch_kernel` (it calls the same code), for one year starting
+    from the usable storage energy ``energy_start_mwh`` [MWh] (the kernel's end-of-year
+    energy of the previous year). Shapes as in :func:`dispatch_kernel` without the scenario
+    and year axes; ``rows`` are the year's typical-year rows.
+
+    Returns nothing; fills ``out_hourly_fleet`` (5, n_fleets, n_rows: generation, delivered,
+    curtailed, charged into storage, consumed by electrolysers), ``out_hourly_store`` (3,
+    n_storage, n_rows: charged, discharged, usable energy at the end of the hour) and
+    ``out_hourly_elec`` (n_elec, n_rows: load). [MW, MWh]
+    """
+    n_fleets = profiles.shape[0]
+    n_store = storage_rte.shape[0]
+    energy = np.minimum(energy_start_mwh.copy(), storage_usable_mwh)
+    fleet_out = np.zeros((n_fleets, N_FLEET_OUT))
+    store_out = np.zeros((n_store, N_STORE_OUT))
+    elec_out = np.zeros(elec_min_load.shape[0])
+    _dispatch_hours(profiles, dispatchable, capacity_mw, export_limit_mw, rows, ef_shape,
+                    storage_power_mw, storage_usable_mwh, storage_rte, elec_capacity_mw,
+                    elec_min_load, elec_supply, np.empty((n_fleets, 0)), False, False, energy,
+                    fleet_out, store_out, elec_out, True, out_hourly_fleet, out_hourly_store,
+                    out_hourly_elec)
+
+
+def dispatch_energy(profiles, capacity_mw, export_limit_mw, year_rows, n_rows, *,
+                    dispatchable=None, hour_weights=None, ef_shape=None,
+                    storage_power_mw=None, storage_usable_mwh=None, storage_rte=None,
+                    elec_capacity_mw=None, elec_min_load=None, elec_supply=None):
+    """Annual results of hourly dispatch for many scenarios: a checked wrapper.
+
+    Wraps :func:`dispatch_kernel`; see it for the rule of one hour and the shapes. Storage
+    and electrolyser arguments may be omitted (none of them).
+
+    Returns
+    -------
+    dict of ndarray
+        ``fleet`` (n_scenarios, n_years, n_fleets, N_FLEET_OUT), ``store`` (n_scenarios,
+        n_years, n_storage, N_STORE_OUT), ``elec`` (n_scenarios, n_years, n_elec). [MWh]
+
+    Examples
+    --------
+    Two hours of 10 MW of PV at 0.8 and 0 p.u., a 5 MW limit and a 2 MW / 2 MWh store of
+    round-trip efficiency 0.5: it charges 2 MW in hour 1 (storing 1 MWh) and gives 1 MWh
+    back in hour 2; 1 MWh is curtailed.
+
+    >>> out = dispatch_energy([[0.8, 0.0]], [[[10.0]]], [[5.0]], [[0, 1]], [2],
+    ...                       storage_power_mw=[[[2.0]]], storage_usable_mwh=[[[2.0]]],
+    ...                       storage_rte=[0.5])
+    >>> out["fleet"][0, 0, 0, [FLEET_DELIVERED, FLEET_CHARGED, FLEET_CURTAILED]].tolist()
+    [5.0, 2.0, 1.0]
+    >>> out["store"][0, 0, 0, [STORE_CHARGED, STORE_DISCHARGED]].tolist()
+    [2.0, 1.0]
+    """
+    profiles = _f64(profiles, 2, "profiles")
+    n_fleets, n_hours = profiles.shape
+    capacity_mw = _f64(capacity_mw, 3, "capacity_mw")
+    n_scen, n_years, _ = capacity_mw.shape
+    _expect(capacity_mw.shape, (n_scen, n_years, n_fleets), "capacity_mw")
+    export_limit_mw = _f64(export_limit_mw, 2, "export_limit_mw")
+    _expect(export_limit_mw.shape, (n_scen, n_years), "export_limit_mw")
+    year_rows = np.ascontiguousarray(year_rows, dtype=np.int64)
+    n_rows = np.ascontiguousarray(n_rows, dtype=np.int64)
+    if year_rows.ndim != 2 or year_rows.shape[0] != n_years or n_rows.shape != (n_years,):
+        raise ValueError(f"year_rows/n_rows: expected ({n_years}, max_rows)/({n_years},), got "
+                         f"{year_rows.shape}/{n_rows.shape}")
+    if n_years and (n_rows.max() > year_rows.shape[1] or year_rows.min() < 0
+                    or year_rows.max() >= n_hours):
+        raise ValueError("year_rows: rows must index the profiles' hours")
+    dispatchable = (np.zeros(n_fleets, np.int64) if dispatchable is None
+                    else np.ascontiguousarray(dispatchable, dtype=np.int64))
+    _expect(dispatchable.shape, (n_fleets,), "dispatchable")
+    if hour_weights is None:
+        hour_weights = np.zeros((n_years, n_hours))
+        for y in range(n_years):
+            np.add.at(hour_weights[y], year_rows[y, :n_rows[y]], 1.0)
+    hour_weights = _f64(hour_weights, 2, "hour_weights")
+    _expect(hour_weights.shape, (n_years, n_hours), "hour_weights")
+    ef_shape = np.ones(n_hours) if ef_shape is None else _f64(ef_shape, 1, "ef_shape")
+    _expect(ef_shape.shape, (n_hours,), "ef_shape")
+
+    def units_of(power, energy_or_min, per_unit, name, kind):
+        if power is None:
+            return np.zeros((n_scen, n_years, 0)), np.zeros((n_scen, n_years, 0)), np.zeros(0)
+        power = _f64(power, 3, name)
+        n = power.shape[2]
+        _expect(power.shape, (n_scen, n_years, n), name)
+        per_unit = _f64(per_unit, 1, kind)
+        _expect(per_unit.shape, (n,), kind)
+        if energy_or_min is not None:
+            energy_or_min = _f64(energy_or_min, 3, "storage_usable_mwh")
+            _expect(energy_or_min.shape, (n_scen, n_years, n), "storage_usable_mwh")
+        return power, energy_or_min, per_unit
+
+    power, usable, rte = units_of(storage_power_mw, storage_usable_mwh, storage_rte,
+                                  "storage_power_mw", "storage_rte")
+    if usable is None:
+        raise ValueError("storage_usable_mwh: required with storage_power_mw")
+    if rte.size and (rte.min() <= 0 or rte.max() > 1):
+        raise ValueError("storage_rte: must lie in (0, 1]")
+    elec, _, min_load = units_of(elec_capacity_mw, None, elec_min_load, "elec_capacity_mw",
+                                 "elec_min_load")
+    n_elec = min_load.shape[0]
+    elec_supply = (np.zeros((n_elec, n_fleets), np.int64) if elec_supply is None
+                   else np.ascontiguousarray(elec_supply, dtype=np.int64).reshape(n_elec, n_fleets))
+
+    energy_per_mw = np.empty((n_years, n_fleets))
+    shaped_per_mw = np.empty((n_years, n_fleets))
+    profile_year_sums(profiles, hour_weights, ef_shape, energy_per_mw, shaped_per_mw)
+    peak_pu = np.ascontiguousarray(profiles.max(axis=1)) if n_hours else np.zeros(n_fleets)
+    n_days = n_hours // 24
+    whole_days = bool(n_days * 24 == n_hours and n_days > 0 and all(
+        n % 24 == 0 and np.array_equal(
+            year_rows[y, :n].reshape(-1, 24),
+            year_rows[y, :n:24][:, None] + np.arange(24)) and year_rows[y, :n:24].min() % 24 == 0
+        and not (year_rows[y, :n:24] % 24).any()
+        for y, n in enumerate(n_rows)))
+    if whole_days:  # every block of 24 calendar hours is one typical day
+        day_peak_pu = np.ascontiguousarray(profiles.reshape(n_fleets, n_days, 24).max(axis=2))
+    else:  # not whole days: every "day" bounded by the year's peak
+        day_peak_pu = np.ascontiguousarray(
+            np.broadcast_to(peak_pu[:, None], (n_fleets, max(n_hours, 1))))
+    out_fleet = np.empty((n_scen, n_years, n_fleets, N_FLEET_OUT))
+    out_store = np.empty((n_scen, n_years, rte.shape[0], N_STORE_OUT))
+    out_elec = np.empty((n_scen, n_years, n_elec))
+    dispatch_kernel(profiles, dispatchable, peak_pu, day_peak_pu, energy_per_mw, shaped_per_mw,
+                    capacity_mw, export_limit_mw, year_rows, n_rows, whole_days, ef_shape, power, usable,
+                    rte, elec, min_load, elec_supply, out_fleet, out_store, out_elec)
+    return {"fleet": out_fleet, "store": out_store, "elec": out_elec}

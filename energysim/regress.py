@@ -141,6 +141,9 @@ _TOTAL_KPIS = ("generation_mwh", "curtailed_mwh", "delivered_mwh", "avoided_tco2
 _TECH_KPIS = ("max_installed_mw", "total_delivered_mwh", "mean_full_load_hours")
 _MILESTONE_KPIS = ("installed_mw", "installed_pv_mw", "installed_wind_mw", "delivered_mwh",
                    "avoided_tco2", "cumulative_avoided_tco2", "cumulative_avoided_coal_tce")
+#: KPIs present only in results that have them (storage and electrolysers, a city baseline).
+_OPTIONAL_FLEET_KPIS = ("charged_mwh", "discharged_mwh", "consumed_mwh", "hydrogen_t")
+_OPTIONAL_MILESTONE_KPIS = ("baseline_offset_share",)
 
 
 def kpis_from_result(result):
@@ -158,8 +161,9 @@ def kpis_from_result(result):
     """
     kpis = {}
     annual = result.annual
+    optional = [q for q in _OPTIONAL_FLEET_KPIS if q in annual]
     for row in annual.itertuples(index=False):
-        for q in _FLEET_KPIS:
+        for q in (*_FLEET_KPIS, *optional):
             kpis[f"fleet/{row.fleet}/{int(row.year)}/{q}"] = float(getattr(row, q))
     for q in _TOTAL_KPIS:
         kpis[f"total/{q}"] = float(annual[q].sum())
@@ -167,7 +171,7 @@ def kpis_from_result(result):
         for q in _TECH_KPIS:
             kpis[f"technology/{tech}/{q}"] = float(values[q])
     for stone in result.summary.get("milestones", []):
-        for q in _MILESTONE_KPIS:
+        for q in (*_MILESTONE_KPIS, *(q for q in _OPTIONAL_MILESTONE_KPIS if q in stone)):
             kpis[f"milestone/{int(stone['year'])}/{q}"] = float(stone[q])
     return dict(sorted(kpis.items()))
 
@@ -187,9 +191,9 @@ def kpi_kind(name):
         return "yield"
     if q.endswith("curtailed_mwh"):
         return "curtailed"
-    if q.endswith("_mwh"):
+    if q.endswith("_mwh") or q == "hydrogen_t":
         return "energy"
-    if q.endswith("_tco2") or q.endswith("_tce"):
+    if q.endswith("_tco2") or q.endswith("_tce") or q == "baseline_offset_share":
         return "emissions"
     if q.endswith("_mw"):
         return "capacity"

@@ -29,8 +29,8 @@ from energysim.errors import OutputError, OutputExistsError
 ANNUAL_SCHEMA = {
     "year": ("a", "simulated calendar year"),
     "fleet": ("-", "fleet name from the scenario"),
-    "technology": ("-", "'pv' or 'wind'"),
-    "installed_mw": ("MW", "nameplate in operation (PV: DC MWp)"),
+    "technology": ("-", "'pv', 'wind', 'hydro', 'biomass', 'storage' or 'electrolyser'"),
+    "installed_mw": ("MW", "nameplate in operation (PV: DC MWp; storage: power; electrolyser: input)"),
     "effective_mw": ("MW", "nameplate x degradation x availability"),
     "hours_in_year": ("h", "8760, or 8784 in a leap year (Feb 28 repeated)"),
     "generation_mwh": ("MWh", "energy before the export limit and curtailment"),
@@ -44,16 +44,25 @@ ANNUAL_SCHEMA = {
     "coal_rate_g_per_kwh": ("gce/kWh", "thermal power supply coal rate"),
     "avoided_coal_tce": ("tce", "delivered x coal rate"),
     "cumulative_avoided_coal_tce": ("tce", "avoided coal since the first simulated year"),
+    # With biomass, storage or electrolysers (issue 12); fleet rows: what they sent.
+    "charged_mwh": ("MWh", "into storage (storage rows: received; fleet rows: sent)"),
+    "discharged_mwh": ("MWh", "out of storage, delivered to the grid"),
+    "consumed_mwh": ("MWh", "taken by electrolysers (electrolyser rows: input; fleet rows: sent)"),
+    "hydrogen_t": ("t", "hydrogen made: consumed / kwh_per_kg"),
 }
 
 #: Column -> (unit, description) of the hourly table (one row per hour and fleet).
 HOURLY_SCHEMA = {
     "time": ("UTC", "start of the hour, UTC"),
     "fleet": ("-", "fleet name"),
-    "technology": ("-", "'pv' or 'wind'"),
+    "technology": ("-", "'pv', 'wind', 'hydro', 'biomass', 'storage' or 'electrolyser'"),
     "generation_mw": ("MW", "mean power in the hour before the export limit"),
     "delivered_mw": ("MW", "mean power after pro-rata curtailment"),
-    "curtailed_mw": ("MW", "generation - delivered"),
+    "curtailed_mw": ("MW", "generation - delivered (with storage: what is finally lost)"),
+    # With biomass, storage or electrolysers (issue 12).
+    "charged_mw": ("MW", "into storage (storage rows: received; fleet rows: sent)"),
+    "consumed_mw": ("MW", "electrolyser load (fleet rows: sent to electrolysers)"),
+    "soc_mwh": ("MWh", "storage state of charge at the end of the hour"),
 }
 
 #: Chinese-unit companion columns written with ``--units cn``: name -> (source, converter).

@@ -215,6 +215,28 @@ class Buildout(_Model):
         return self
 
 
+class CalibrationRow(_Model):
+    """One observed figure a fleet was calibrated to, and how the fit met it."""
+
+    year: int
+    month: Optional[int] = Field(None, ge=1, le=12)
+    observed_mwh: float = Field(ge=0, description="[MWh]")
+    modelled_mwh: float = Field(ge=0, description="[MWh]")
+    residual_pct: float = Field(description="modelled / observed - 1 [%]")
+
+
+class Calibration(_Model):
+    """Record of a fit of one physical parameter to observed output (energysim calibrate)."""
+
+    method: str = Field(min_length=1)
+    parameter: str = Field(min_length=1, description="the fleet key that was fitted")
+    value: float = Field(description="its fitted value")
+    observed_file: str = Field(min_length=1)
+    observed_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    source: Optional[str] = Field(None, description="where the observed figures come from")
+    rows: list[CalibrationRow] = Field(min_length=1)
+
+
 class _Fleet(_Model):
     name: str = Field(min_length=1, max_length=64)
     capacity_mw: Optional[float] = Field(None, le=MAX_CAPACITY_MW, description="[MW] (PV: DC, MWp)")
@@ -229,6 +251,7 @@ class _Fleet(_Model):
     availability_pct: float = Field(100.0, gt=0, le=100, description="[%]")
     curtailment_pct: float = Field(0.0, ge=0, lt=100, description="annual rate [%]")
     degradation: Degradation = Degradation()
+    calibration: Optional[Calibration] = None
 
     @field_validator("name")
     @classmethod
@@ -349,6 +372,7 @@ class PVFleet(_Fleet):
     losses_pct: float = Field(14.08, ge=0, lt=100, description="lumped DC losses [%]")
     max_angle_deg: float = Field(60.0, gt=0, le=90, description="tracker limit [deg]")
     albedo: float = Field(0.2, ge=0, le=1, description="[1]")
+    irradiance_scale: float = Field(1.0, gt=0, le=3, description="factor on the weather's irradiance [1]")
     lifetime_years: int = Field(25, ge=1, le=100, description="[yr]")
 
     @model_validator(mode="before")
@@ -370,7 +394,8 @@ class PVFleet(_Fleet):
     #: :func:`energysim.physics.solar.pv_profile_pu`: the physics call and the cache key
     #: both come from this one list.
     PHYSICS_FIELDS: ClassVar[tuple] = ("tracking", "tilt_deg", "azimuth_deg", "dc_ac_ratio",
-                                       "gcr", "losses_pct", "max_angle_deg", "albedo")
+                                       "gcr", "losses_pct", "max_angle_deg", "albedo",
+                                       "irradiance_scale")
 
     def physics_kwargs(self):
         """Keyword arguments of the physics call, one per :attr:`PHYSICS_FIELDS`. [dict]"""
@@ -409,6 +434,11 @@ class PowerCurve(_Model):
         return self
 
 
+#: Roughness length of the logarithmic wind profile when neither it nor a shear exponent is
+#: given: windpowerlib's example value for open farmland with some obstacles. [m]
+DEFAULT_ROUGHNESS_LENGTH_M = 0.1
+
+
 class WindFleet(_Fleet):
     """A wind fleet of one turbine type at one hub height."""
 
@@ -416,9 +446,18 @@ class WindFleet(_Fleet):
     turbine: Optional[str] = Field(None, description="windpowerlib turbine_type")
     power_curve: Optional[PowerCurve] = None
     hub_height_m: float = Field(gt=0, le=300, description="[m]")
-    mean_wind_speed_ms: Optional[float] = Field(None, gt=0, le=30, description="at hub [m/s]")
+    mean_wind_speed_ms: Optional[float] = Field(
+        None, gt=0, le=30, description="site mean at mean_wind_height_m [m/s]")
+    mean_wind_height_m: Optional[float] = Field(
+        None, gt=0, le=300, description="height of mean_wind_speed_ms; default hub_height_m [m]")
+    wind_profile: Optional[Literal["logarithmic", "power_law"]] = Field(
+        None, description="law from the site mean's height to the hub; set by the keys below")
     # >= 1e-5 m (about smooth ice; open sea is ~2e-4 m): a subnormal length gave NaN winds
-    roughness_length_m: float = Field(0.1, ge=1e-5, le=5, description="[m]")
+    roughness_length_m: Optional[float] = Field(
+        None, ge=1e-5, le=5, description="logarithmic law; default 0.1 [m]")
+    shear_exponent: Optional[float] = Field(None, ge=0, le=1, description="power law [1]")
+    weibull_k: Optional[float] = Field(
+        None, ge=1, le=5, description="hub speeds mapped by rank onto this Weibull shape [1]")
     wind_farm_efficiency: float = Field(0.8855, gt=0, le=1, description="wake etc. [1]")
     availability_pct: float = Field(97.0, gt=0, le=100, description="[%]")
     lifetime_years: int = Field(20, ge=1, le=100, description="[yr]")
@@ -443,10 +482,12 @@ class WindFleet(_Fleet):
     @field_validator("roughness_length_m")
     @classmethod
     def _below_the_hub(cls, value, info):
-        hub = info.data.get("hub_height_m")
-        if hub is not None and value >= hub:
-            raise ValueError(f"at or above hub_height_m = {hub:g}: the logarithmic wind profile "
-                             "needs a hub above the roughness length")
+        # The log law ln(z / z0) needs both heights above the roughness length.
+        for key in ("hub_height_m", "mean_wind_height_m"):
+            height = info.data.get(key)
+            if value is not None and height is not None and value >= height:
+                raise ValueError(f"at or above {key} = {height:g}: the logarithmic wind "
+                                 "profile needs heights above the roughness length")
         return value
 
     @model_validator(mode="after")
@@ -455,11 +496,42 @@ class WindFleet(_Fleet):
             raise ValueError("give turbine (a windpowerlib name) or a [wind.power_curve] table, one of the two")
         return self
 
+    @model_validator(mode="before")
+    @classmethod
+    def _profile_defaults(cls, data):
+        # The site mean's height defaults to the hub's, and the law that carries it to the
+        # hub to the logarithmic one with 0.1 m unless a shear exponent is given; the
+        # resolved scenario names the law in wind_profile.
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        if data.get("mean_wind_height_m") is None and data.get("hub_height_m") is not None:
+            data["mean_wind_height_m"] = data["hub_height_m"]
+        power = data.get("shear_exponent") is not None
+        if data.get("wind_profile") is None:
+            data["wind_profile"] = "power_law" if power else "logarithmic"
+        if not power and data.get("roughness_length_m") is None:
+            data["roughness_length_m"] = DEFAULT_ROUGHNESS_LENGTH_M
+        return data
+
+    @model_validator(mode="after")
+    def _one_profile(self):
+        if self.shear_exponent is not None and self.roughness_length_m is not None:
+            raise ValueError("give roughness_length_m (logarithmic law) or shear_exponent "
+                             "(power law), not both")
+        law = "logarithmic" if self.shear_exponent is None else "power_law"
+        if self.wind_profile != law:
+            need = "shear_exponent" if self.wind_profile == "power_law" else "no shear_exponent"
+            raise ValueError(f"wind_profile = {self.wind_profile!r} needs {need}")
+        return self
+
     #: The fields that decide the per-unit profile, named as the keyword arguments of
     #: :func:`energysim.physics.wind.wind_profile_pu` (``power_curve``, when given, is
     #: passed as its ``turbine``): the physics call and the cache key both come from here.
+    #: ``wind_profile`` is not among them: ``shear_exponent`` (given or None) decides it.
     PHYSICS_FIELDS: ClassVar[tuple] = ("turbine", "power_curve", "hub_height_m",
-                                       "mean_wind_speed_ms", "roughness_length_m",
+                                       "mean_wind_speed_ms", "mean_wind_height_m",
+                                       "roughness_length_m", "shear_exponent", "weibull_k",
                                        "wind_farm_efficiency")
 
     def physics_kwargs(self):
@@ -476,6 +548,215 @@ class WindFleet(_Fleet):
         curve = None if curve is None else (tuple(curve.wind_speed_ms), tuple(curve.power_kw))
         return ("wind", *(curve if k == "power_curve" else getattr(self, k)
                           for k in self.PHYSICS_FIELDS))
+
+
+# --------------------------------------------------------------------------- issue 12 fleets
+# Hydro, biomass, storage and electrolysers reuse the fleet base (_Fleet): capacity (MW or
+# 万千瓦), build-out, lifetime, availability and degradation work as for PV and wind.
+
+#: Displaced hydrogen's CO2, by how it is made [kgCO2/kgH2]: REFERENCE §9 (CRAES 2024):
+#: coal gasification about 19 direct (23.79 life-cycle), gas reforming about 10 direct.
+DISPLACED_H2_PRESETS = {"coal-gasification": 19.0, "gas-reforming": 10.0}
+#: Round-trip efficiency of battery storage, AC to AC [1]: NREL ATB (2020, citing Cole and
+#: Frazier 2020) uses 85 %; REFERENCE §9.
+DEFAULT_ROUND_TRIP_EFFICIENCY = 0.85
+#: Electrolyser system consumption [kWh/kgH2]: IRENA (2020) gives 50-83; REFERENCE §8.
+DEFAULT_KWH_PER_KG = 55.0
+#: Alkaline electrolysers run from 15 % of their capacity (IRENA 2020; REFERENCE §8). [%]
+DEFAULT_MIN_LOAD_PCT = 15.0
+#: Storage-pairing presets (see :data:`energysim.fleet.PAIRING_RULES`).
+PAIRING_PRESETS = ("guangdong",)
+
+
+class HydroFleet(_Fleet):
+    """Run-of-river hydro: must-run, output from monthly capacity factors."""
+
+    technology: Literal["hydro"] = Field("hydro", exclude=True)
+    monthly_capacity_factor: list[float] = Field(
+        description="12 values, January to December: mean output per unit of capacity [1]")
+    daily_shape: Optional[list[float]] = Field(
+        None, description="24 values, local hour 0-23: relative output within the day [1]")
+    lifetime_years: int = Field(50, ge=1, le=100, description="[yr]")
+
+    @field_validator("monthly_capacity_factor")
+    @classmethod
+    def _monthly(cls, value):
+        if len(value) != 12:
+            raise ValueError(f"{len(value)} values: give 12 (January to December)")
+        if any(not 0.0 <= v <= 1.0 for v in value):
+            raise ValueError("capacity factors must lie in 0..1")
+        return value
+
+    @field_validator("daily_shape")
+    @classmethod
+    def _daily(cls, value):
+        if value is None:
+            return value
+        if len(value) != 24:
+            raise ValueError(f"{len(value)} values: give 24 (local hour 0 to 23)")
+        if any(v < 0 for v in value) or sum(value) <= 0:
+            raise ValueError("values must be >= 0 and not all zero")
+        return value
+
+    @model_validator(mode="after")
+    def _at_most_capacity(self):
+        if self.daily_shape is not None:
+            peak = max(self.daily_shape) * 24.0 / sum(self.daily_shape)
+            worst = max(self.monthly_capacity_factor) * peak
+            if worst > 1.0:
+                raise ValueError(f"daily_shape peaks at {peak:.3g} x the daily mean: with a monthly "
+                                 f"capacity factor of {max(self.monthly_capacity_factor):g} the output "
+                                 "would exceed the capacity; flatten the shape")
+        return self
+
+    PHYSICS_FIELDS: ClassVar[tuple] = ("monthly_capacity_factor", "daily_shape")
+
+    def physics_kwargs(self):
+        """Keyword arguments of the profile call, one per :attr:`PHYSICS_FIELDS`. [dict]"""
+        return {k: getattr(self, k) for k in self.PHYSICS_FIELDS}
+
+    def physics_key(self):
+        """Parameters that decide the per-unit profile (and nothing else). [dict]"""
+        return {"technology": "hydro", **self.model_dump(include=set(self.PHYSICS_FIELDS))}
+
+    def physics_signature(self):
+        """The same parameters as a hashable tuple."""
+        shape = None if self.daily_shape is None else tuple(self.daily_shape)
+        return ("hydro", tuple(self.monthly_capacity_factor), shape)
+
+
+class BiomassFleet(_Fleet):
+    """Biomass power: a steady, fuel-limited output that backs off first at the export limit.
+
+    Its per-unit output is ``annual_full_load_hours / 8760`` (or ``capacity_factor``) every
+    hour, times ``availability_pct``; it is dispatchable, so when the limit binds it runs
+    below that before any PV, wind or hydro is curtailed (fuel not burnt, not energy lost).
+    """
+
+    technology: Literal["biomass"] = Field("biomass", exclude=True)
+    annual_full_load_hours: Optional[float] = Field(None, gt=0, le=8760, description="[h]")
+    capacity_factor: Optional[float] = Field(None, gt=0, le=1, description="[1]")
+
+    @model_validator(mode="after")
+    def _one_output(self):
+        if (self.annual_full_load_hours is None) == (self.capacity_factor is None):
+            raise ValueError("give annual_full_load_hours or capacity_factor, one of the two")
+        return self
+
+    def output_pu(self):
+        """Hourly output per unit of capacity before availability. [MW/MW]"""
+        if self.capacity_factor is not None:
+            return self.capacity_factor
+        return self.annual_full_load_hours / units.HOURS_PER_YEAR
+
+    PHYSICS_FIELDS: ClassVar[tuple] = ("annual_full_load_hours", "capacity_factor")
+
+    def physics_kwargs(self):
+        """The fields that decide the per-unit profile. [dict]"""
+        return {k: getattr(self, k) for k in self.PHYSICS_FIELDS}
+
+    def physics_key(self):
+        """Parameters that decide the per-unit profile. [dict]"""
+        return {"technology": "biomass", "output_pu": self.output_pu()}
+
+    def physics_signature(self):
+        """The same as a hashable tuple."""
+        return ("biomass", self.output_pu())
+
+
+_POWER_KEYS = {"power_mw": "capacity_mw", "power_wan_kw": "capacity_wan_kw"}
+
+
+class StorageFleet(_Fleet):
+    """Battery storage: charges only from what the export limit would curtail.
+
+    Power is given as ``power_mw`` or ``power_wan_kw`` (stored as ``capacity_mw``, which is
+    accepted too, so a resolved scenario reads back); build-out keys state power too. With
+    ``pairing = "guangdong"`` the power and duration follow the province's pairing rule on
+    the scenario's PV and wind additions instead (no capacity keys then).
+    """
+
+    technology: Literal["storage"] = Field("storage", exclude=True)
+    duration_h: Optional[float] = Field(None, gt=0, le=1000, description="energy / power [h]")
+    round_trip_efficiency: float = Field(DEFAULT_ROUND_TRIP_EFFICIENCY, gt=0, le=1,
+                                         description="AC to AC [1]")
+    min_soc_pct: float = Field(0.0, ge=0, lt=100, description="reserved share of energy [%]")
+    pairing: Optional[Literal["guangdong"]] = None
+    lifetime_years: int = Field(15, ge=1, le=100, description="[yr]")
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _in_mw(cls, data, handler):
+        # Overrides the fleet base's: power keys become capacity keys first, then 万千瓦 -> MW.
+        return _revalidated_in_mw(cls._power_keys(data), handler)
+
+    @staticmethod
+    def _power_keys(data):
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        if data.get("pairing") in PAIRING_PRESETS:
+            given = [k for k in ("power_mw", "power_wan_kw", "capacity_wan_kw", "additions_mw",
+                                 "additions_wan_kw", "buildout", "buildout_share", "duration_h")
+                     if k in data]
+            if data.get("capacity_mw", 0.0) != 0.0:  # 0: a resolved scenario's placeholder
+                given.insert(0, "capacity_mw")
+            if given:
+                raise ValueError(f"pairing = {data['pairing']!r} sets power and duration from the "
+                                 f"PV and wind additions: drop {', '.join(given)}")
+            data["capacity_mw"] = 0.0  # placeholder: the pairing rule states the power
+        for key, target in _POWER_KEYS.items():
+            if key in data:
+                if target in data:
+                    raise ValueError(f"give {key} or {target}, not both (power_* is the usual key)")
+                data[target] = data.pop(key)
+        return data
+
+    @model_validator(mode="after")
+    def _duration(self):
+        if self.pairing is None and self.duration_h is None:
+            raise ValueError("duration_h missing: give the hours at full power (energy / power)")
+        return self
+
+
+_ELECTROLYSER_SUPPLY = Literal["surplus"]
+
+
+class Electrolyser(_Fleet):
+    """An electrolyser: makes hydrogen from curtailed energy or from dedicated fleets.
+
+    Capacity is its electrical input (MW). ``supply = "surplus"`` takes only what the
+    export limit would curtail after storage; a list of fleet names takes those fleets'
+    output first (then tops up from the surplus).
+    """
+
+    technology: Literal["electrolyser"] = Field("electrolyser", exclude=True)
+    kwh_per_kg: float = Field(DEFAULT_KWH_PER_KG, ge=30, le=150, description="[kWh/kgH2]")
+    min_load_pct: float = Field(DEFAULT_MIN_LOAD_PCT, ge=0, le=100, description="[%]")
+    supply: Union[_ELECTROLYSER_SUPPLY, list[str]] = "surplus"
+    displaced_kgco2_per_kg: float = Field(
+        DISPLACED_H2_PRESETS["coal-gasification"], ge=0, le=100,
+        description="CO2 of the hydrogen it replaces [kgCO2/kgH2]; or a preset name")
+    lifetime_years: int = Field(20, ge=1, le=100, description="[yr]")
+
+    @field_validator("displaced_kgco2_per_kg", mode="before")
+    @classmethod
+    def _displaced_preset(cls, value):
+        if isinstance(value, str):
+            if value not in DISPLACED_H2_PRESETS:
+                raise ValueError(_unknown("preset", value, DISPLACED_H2_PRESETS))
+            return DISPLACED_H2_PRESETS[value]
+        return value
+
+    @field_validator("supply")
+    @classmethod
+    def _supply(cls, value):
+        if isinstance(value, list):
+            if not value:
+                raise ValueError('empty list: give fleet names, or "surplus"')
+            if len(set(value)) != len(value):
+                raise ValueError("a fleet is named twice")
+        return value
 
 
 class EmissionFactor(_Model):
@@ -569,13 +850,16 @@ class Targets(_Model):
     # Milestones only: a year outside the simulated years is simply not shown.
     peak_year: int = Field(2030, ge=FIRST_ALLOWED_YEAR, le=LAST_ALLOWED_YEAR)
     neutrality_year: int = Field(2060, ge=FIRST_ALLOWED_YEAR, le=LAST_ALLOWED_YEAR)
-    baseline_emissions_mt: Optional[YearPoints] = Field(None, description="[MtCO2/yr]")
+    baseline_emissions_mt: Optional[Union[YearPoints, Literal["shaoguan-ceads"]]] = Field(
+        None, description="[MtCO2/yr] points, or a preset (energysim.carbon.BASELINE_PRESETS)")
+    baseline_decline_pct_per_year: float = Field(
+        0.0, ge=0, lt=100, description="after the last point; 0 holds it [%/yr]")
     capacity: list[CapacityTarget] = []
 
     @field_validator("baseline_emissions_mt")
     @classmethod
     def _baseline(cls, value):
-        if value is not None:
+        if isinstance(value, dict):
             _check_years(value, "baseline_emissions_mt")
             _check_nonneg(value, "baseline_emissions_mt", strict=True)
         return value
@@ -598,6 +882,10 @@ class Scenario(_Model):
     weather: WeatherSource = WeatherSource()
     pv: list[PVFleet] = []
     wind: list[WindFleet] = []
+    hydro: list[HydroFleet] = []
+    biomass: list[BiomassFleet] = []
+    storage: list[StorageFleet] = []
+    electrolyser: list[Electrolyser] = []
     grid: Grid = Grid()
     targets: Targets = Targets()
     output: Output = Output()
@@ -628,14 +916,15 @@ class Scenario(_Model):
 
     @model_validator(mode="after")
     def _whole(self):
-        if not self.pv and not self.wind:
-            raise ValueError("no fleet: add at least one [[pv]] or [[wind]] table")
-        names = [f.name for f in self.fleets]
+        if not self.fleets:
+            raise ValueError("no fleet: add at least one [[pv]], [[wind]], [[hydro]] or [[biomass]] table")
+        names = [f.name for f in self.units]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
             raise ValueError(f"fleet names must be unique; repeated: {', '.join(dupes)}")
         first, last = self.years
-        for cfg in self.fleets:
+        self._check_new_units()
+        for cfg in self.units:
             for year in (cfg.additions_mw or {}):
                 if not first <= year <= last:
                     raise ValueError(f"[{cfg.technology}.{cfg.name}] additions year {year}: must lie "
@@ -651,8 +940,35 @@ class Scenario(_Model):
 
     @property
     def fleets(self):
-        """PV fleets then wind fleets, in file order. [list]"""
-        return [*self.pv, *self.wind]
+        """Generating fleets: PV, wind, hydro, then biomass, each in file order. [list]"""
+        return [*self.pv, *self.wind, *self.hydro, *self.biomass]
+
+    @property
+    def units(self):
+        """Every table with a capacity: the fleets, then storage, then electrolysers. [list]"""
+        return [*self.fleets, *self.storage, *self.electrolyser]
+
+    @property
+    def needs_dispatch(self):
+        """Whether the hours depend on each other or on a dispatch order (biomass backing
+        off, storage, electrolysers), so the hourly dispatch kernel must run. [bool]"""
+        return bool(self.biomass or self.storage or self.electrolyser)
+
+    def _check_new_units(self):
+        must_run = {f.name for f in (*self.pv, *self.wind, *self.hydro)}
+        fed = {}
+        for cfg in self.electrolyser:
+            if isinstance(cfg.supply, list):
+                for name in cfg.supply:
+                    if name not in must_run:
+                        raise ValueError(f"[electrolyser.{cfg.name}] supply: {_unknown('fleet', name, must_run)}"
+                                         " (PV, wind or hydro fleets, or \"surplus\")")
+                    if name in fed:
+                        raise ValueError(f"[electrolyser.{cfg.name}] supply: fleet {name!r} already feeds "
+                                         f"[electrolyser.{fed[name]}]; a fleet feeds one electrolyser")
+                    fed[name] = cfg.name
+        if any(s.pairing for s in self.storage) and not (self.pv or self.wind):
+            raise ValueError("[storage] pairing: there are no PV or wind fleets to pair with")
 
     @property
     def year_list(self):
@@ -861,7 +1177,8 @@ def validate_table(key, value, where="<scenario>"):
 
 
 #: Top-level tables :func:`validate_table` validates on their own.
-STANDALONE_TABLES = ("pv", "wind", "site", "weather", "grid", "targets", "output")
+STANDALONE_TABLES = ("pv", "wind", "hydro", "biomass", "storage", "electrolyser", "site",
+                     "weather", "grid", "targets", "output")
 
 #: The keys that take true/false; pydantic's lax mode would read `latitude = true` as 1.0.
 _BOOLEAN_KEYS = {"repower", "allow_distant"}
@@ -917,6 +1234,9 @@ _SUFFIX_HINTS = {
     "emission_factor": "emission_factor_t_per_mwh", "export_limit": "export_limit_mw",
     "mean_wind_speed": "mean_wind_speed_ms", "availability": "availability_pct",
     "additions": "additions_mw or additions_wan_kw", "lifetime": "lifetime_years",
+    "power": "power_mw or power_wan_kw", "duration": "duration_h", "min_soc": "min_soc_pct",
+    "min_load": "min_load_pct", "full_load_hours": "annual_full_load_hours",
+    "displaced_co2": "displaced_kgco2_per_kg", "consumption": "kwh_per_kg",
 }
 
 
@@ -999,9 +1319,12 @@ def _key_text(key):
 
 
 _TABLE_MODELS = {"site": Site, "weather": WeatherSource, "pv": PVFleet, "wind": WindFleet,
+                 "hydro": HydroFleet, "biomass": BiomassFleet, "storage": StorageFleet,
+                 "electrolyser": Electrolyser,
                  "grid": Grid, "targets": Targets, "output": Output, "degradation": Degradation,
                  "buildout": Buildout, "power_curve": PowerCurve,
-                 "emission_factor": EmissionFactor, "capacity": CapacityTarget}
+                 "emission_factor": EmissionFactor, "capacity": CapacityTarget,
+                 "calibration": Calibration, "rows": CalibrationRow}
 
 
 def _allowed_keys(loc, data):

@@ -44,6 +44,9 @@ REPLACES = {
     "emission_factor": ("emission_factor_t_per_mwh",),
     "turbine": ("power_curve",),
     "power_curve": ("turbine",),
+    # the wind profile law: the resolved roughness (or exponent) and its wind_profile name
+    "roughness_length_m": ("shear_exponent", "wind_profile"),
+    "shear_exponent": ("roughness_length_m", "wind_profile"),
 }
 
 

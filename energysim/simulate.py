@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
 import warnings
 from dataclasses import dataclass
 from importlib import metadata as importlib_metadata
@@ -51,6 +52,8 @@ def profile_key(fleet_cfg, scenario_site, weather_meta):
         "site": [scenario_site.latitude, scenario_site.longitude, scenario_site.altitude_m],
         "weather": weather_meta["sha256"],
     }
+    if fleet_cfg.technology == "hydro":  # months and hours are local to the site
+        payload["timezone"] = scenario_site.timezone
     text = json.dumps(payload, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -158,6 +161,12 @@ def profile_for(fleet_cfg, site, weather, weather_meta, cache=None, memo=None):
 
 def compute_profile(fleet_cfg, site, weather):
     """Run the physics for one fleet configuration (no caching). [MW/MW]"""
+    if fleet_cfg.technology == "hydro":
+        local = weather.index.tz_convert(site.timezone)
+        return fleet.hydro_profile_pu(np.asarray(local.month), np.asarray(local.hour),
+                                      fleet_cfg.monthly_capacity_factor, fleet_cfg.daily_shape)
+    if fleet_cfg.technology == "biomass":
+        return np.full(len(weather), fleet_cfg.output_pu())
     kwargs = fleet_cfg.physics_kwargs()  # the same fields as the cache key
     if fleet_cfg.technology == "pv":
         from energysim.physics.solar import pv_profile_pu
@@ -221,6 +230,17 @@ def capacity_paths(fleet_cfg, years, memo=None):
 
 
 def _capacity_paths(fleet_cfg, years, capacity):
+    additions = additions_path(fleet_cfg, years, capacity)
+    deg = fleet_cfg.degradation
+    return fleet.vintage_capacity(additions, fleet_cfg.lifetime_years, fleet_cfg.repower,
+                                  deg.first_year_loss_pct, deg.annual_rate_pct,
+                                  fleet_cfg.availability_pct)
+
+
+def additions_path(fleet_cfg, years, capacity=None):
+    """Nameplate commissioned in each simulated year (before retirement). [MW]"""
+    years = np.asarray(years)
+    capacity = fleet_cfg.capacity_mw if capacity is None else capacity
     where = f"[{fleet_cfg.technology}.{fleet_cfg.name}]"
     if fleet_cfg.additions_mw is not None:
         # The scenario checked the years lie in range and the additions are >= 0.
@@ -246,10 +266,35 @@ def _capacity_paths(fleet_cfg, years, capacity):
             additions = fleet.additions_from_target(share * capacity, where=f"{where} capacity")
         except ValueError as err:
             raise ScenarioError(str(err)) from None
-    deg = fleet_cfg.degradation
-    return fleet.vintage_capacity(additions, fleet_cfg.lifetime_years, fleet_cfg.repower,
-                                  deg.first_year_loss_pct, deg.annual_rate_pct,
-                                  fleet_cfg.availability_pct)
+    return additions
+
+
+def storage_paths(storage_cfg, scenario, years):
+    """Power and usable energy of one storage fleet in each simulated year.
+
+    A paired fleet (``pairing``) follows the pairing rule on the scenario's PV and wind
+    additions (:func:`energysim.fleet.paired_storage_additions`); otherwise its power
+    follows its own build-out and its energy is power x ``duration_h``.
+
+    Returns
+    -------
+    installed_mw, effective_mw, usable_mwh : ndarray, shape (n_years,)
+        Power in operation; power x degradation x availability; energy above the
+        minimum state of charge (effective). [MW], [MW], [MWh]
+    """
+    years = np.asarray(years)
+    deg = storage_cfg.degradation
+    keep = 1.0 - units.pct_to_fraction(storage_cfg.min_soc_pct)
+    if storage_cfg.pairing is None:
+        installed, effective = capacity_paths(storage_cfg, years)
+        return installed, effective, effective * storage_cfg.duration_h * keep
+    added = sum(additions_path(f, years) for f in (*scenario.pv, *scenario.wind))
+    power, energy = fleet.paired_storage_additions(added, years, storage_cfg.pairing)
+    args = (storage_cfg.lifetime_years, storage_cfg.repower, deg.first_year_loss_pct,
+            deg.annual_rate_pct, storage_cfg.availability_pct)
+    installed, effective = fleet.vintage_capacity(power, *args)
+    _, energy_effective = fleet.vintage_capacity(energy, *args)
+    return installed, effective, energy_effective * keep
 
 
 def emission_factor_path(grid, years):
@@ -361,6 +406,9 @@ class AnnualArrays:
         [tCO2]
     emission_factor_t_per_mwh, coal_rate_g_per_kwh, export_limit_mw : ndarray, shape (n_years,)
         [tCO2/MWh], [gce/kWh], [MW]
+    dispatch : DispatchArrays or None
+        Storage and electrolysers, and what the fleets sent them; ``None`` when the
+        scenario has no biomass, storage or electrolyser (the curtailment kernel ran).
     """
 
     years: np.ndarray
@@ -375,6 +423,51 @@ class AnnualArrays:
     coal_rate_g_per_kwh: np.ndarray
     export_limit_mw: np.ndarray
     emission_factor_note: str
+    dispatch: "DispatchArrays | None" = None
+
+
+@dataclass(frozen=True)
+class DispatchArrays:
+    """What the hourly dispatch adds to :class:`AnnualArrays` (issue 12).
+
+    Attributes
+    ----------
+    fleet_charged_mwh, fleet_consumed_mwh : ndarray, shape (n_years, n_fleets)
+        Each fleet's energy sent into storage and to electrolysers. [MWh]
+    fleet_backoff_mwh : ndarray, shape (n_years, n_fleets)
+        Dispatchable (biomass) output not produced because the limit bound. [MWh]
+    storage_installed_mw, storage_effective_mw : ndarray, shape (n_years, n_storage)
+        [MW]
+    storage_usable_mwh, storage_min_mwh : ndarray, shape (n_years, n_storage)
+        Energy above the minimum state of charge, and that minimum. [MWh]
+    storage_charged_mwh, storage_discharged_mwh : ndarray, shape (n_years, n_storage)
+        [MWh]
+    storage_energy_end_mwh : ndarray, shape (n_years, n_storage)
+        Usable energy at the end of each year (carried into the next). [MWh]
+    storage_avoided_tco2 : ndarray, shape (n_years, n_storage)
+        Discharge x emission factor (x hourly shape). [tCO2]
+    electrolyser_installed_mw, electrolyser_effective_mw : ndarray, shape (n_years, n_elec)
+        [MW]
+    electrolyser_consumed_mwh, electrolyser_hydrogen_t, electrolyser_avoided_tco2 : ndarray
+        shape (n_years, n_elec). [MWh], [tH2], [tCO2]
+    """
+
+    fleet_charged_mwh: np.ndarray
+    fleet_consumed_mwh: np.ndarray
+    fleet_backoff_mwh: np.ndarray
+    storage_installed_mw: np.ndarray
+    storage_effective_mw: np.ndarray
+    storage_usable_mwh: np.ndarray
+    storage_min_mwh: np.ndarray
+    storage_charged_mwh: np.ndarray
+    storage_discharged_mwh: np.ndarray
+    storage_energy_end_mwh: np.ndarray
+    storage_avoided_tco2: np.ndarray
+    electrolyser_installed_mw: np.ndarray
+    electrolyser_effective_mw: np.ndarray
+    electrolyser_consumed_mwh: np.ndarray
+    electrolyser_hydrogen_t: np.ndarray
+    electrolyser_avoided_tco2: np.ndarray
 
 
 def _grid_paths(grid, years):
@@ -387,7 +480,8 @@ def _grid_paths(grid, years):
     return ef, note, limit, coal
 
 
-def simulate_batch(scenarios, weather, weather_meta, profile_cache=None, memo=None):
+def simulate_batch(scenarios, weather, weather_meta, profile_cache=None, memo=None,
+                   timings=None):
     """Annual arrays for many scenarios that share one weather year.
 
     Scenarios are grouped by their fleets' physical configuration and their years; each
@@ -406,12 +500,17 @@ def simulate_batch(scenarios, weather, weather_meta, profile_cache=None, memo=No
     memo : SimulationMemo, optional
         In-memory profiles and capacity paths kept between calls (default: a new one,
         dropped at return).
+    timings : dict, optional
+        If given, seconds spent are added under ``"physics"`` (profiles) and ``"kernels"``
+        (everything else). [s]
 
     Returns
     -------
     list of AnnualArrays
         In the order of ``scenarios``.
     """
+    started = time.perf_counter()
+    physics_s = 0.0
     if memo is None:
         memo = SimulationMemo()
     n_hours = len(weather)
@@ -420,7 +519,8 @@ def simulate_batch(scenarios, weather, weather_meta, profile_cache=None, memo=No
     groups = {}
     for i, scenario in enumerate(scenarios):
         key = (scenario.years, tuple(f.physics_signature() for f in scenario.fleets),
-               (scenario.site.latitude, scenario.site.longitude, scenario.site.altitude_m))
+               (scenario.site.latitude, scenario.site.longitude, scenario.site.altitude_m),
+               dispatch_signature(scenario))
         groups.setdefault(key, []).append(i)
     results = [None] * len(scenarios)
     # Sweeps share validated fleet tables between scenarios (energysim.sweep reuses them):
@@ -429,8 +529,10 @@ def simulate_batch(scenarios, weather, weather_meta, profile_cache=None, memo=No
     for members in groups.values():
         first = scenarios[members[0]]
         years = np.array(first.year_list)
+        physics_started = time.perf_counter()
         profiles = np.vstack([profile_for(f, first.site, weather, weather_meta, profile_cache,
                                           memo) for f in first.fleets])
+        physics_s += time.perf_counter() - physics_started
         weights = weights_memo.get(first.years)
         if weights is None:
             weights = weights_memo[first.years] = year_hour_weights(years, n_hours)
@@ -462,6 +564,22 @@ def simulate_batch(scenarios, weather, weather_meta, profile_cache=None, memo=No
         by_shape = {}
         for j, shape in enumerate(shapes):
             by_shape.setdefault(None if shape is None else tuple(shape), []).append(j)
+        if first.needs_dispatch:
+            year_rows = weights_memo.get(("rows", first.years))
+            if year_rows is None:
+                year_rows = weights_memo[("rows", first.years)] = _year_rows(years, n_hours)
+            for shape, rows in by_shape.items():
+                hourly = carbon.hourly_shape(shape, n_hours, local_hour)
+                arrays = _dispatch_rows([scenarios[members[j]] for j in rows], years, profiles,
+                                        weights, year_rows, hourly, effective[rows], limit[rows],
+                                        ef[rows], rate[rows])
+                for k, j in enumerate(rows):
+                    results[members[j]] = AnnualArrays(
+                        years=years, installed_mw=installed[j], effective_mw=effective[j],
+                        hours_in_year=hours, coal_rate_g_per_kwh=coal[j],
+                        export_limit_mw=limit[j], emission_factor_t_per_mwh=ef[j],
+                        emission_factor_note=notes[j], **arrays[k])
+            continue
         for shape, rows in by_shape.items():
             hourly = carbon.hourly_shape(shape, n_hours, local_hour)
             out = kernels.annual_energy(profiles, effective[rows],
@@ -479,6 +597,114 @@ def simulate_batch(scenarios, weather, weather_meta, profile_cache=None, memo=No
                     avoided_tco2=avoided[k], emission_factor_t_per_mwh=ef[j],
                     coal_rate_g_per_kwh=coal[j], export_limit_mw=limit[j],
                     emission_factor_note=notes[j])
+    if timings is not None:
+        timings["physics"] = timings.get("physics", 0.0) + physics_s
+        timings["kernels"] = (timings.get("kernels", 0.0) + time.perf_counter() - started
+                              - physics_s)
+    return results
+
+
+def dispatch_signature(scenario):
+    """What of a scenario's storage and electrolysers the dispatch kernel takes as constants
+    (scenarios differing in it run apart). [tuple]"""
+    return (tuple(s.round_trip_efficiency for s in scenario.storage),
+            tuple((e.min_load_pct, tuple(e.supply) if isinstance(e.supply, list) else e.supply)
+                  for e in scenario.electrolyser))
+
+
+def _year_rows(years, n_hours):
+    rows = [typical_year_rows(int(y), n_hours) for y in years]
+    out = np.zeros((len(rows), max(r.size for r in rows)), dtype=np.int64)
+    for i, r in enumerate(rows):
+        out[i, :r.size] = r
+    return out, np.array([r.size for r in rows], dtype=np.int64)
+
+
+def _dispatch_inputs(scenario, years):
+    """Per-unit constants and yearly paths of storage and electrolysers of one scenario."""
+    n_years = len(years)
+    names = [f.name for f in scenario.fleets]
+    store = [storage_paths(cfg, scenario, years) for cfg in scenario.storage]
+    elec = [capacity_paths(cfg, years) for cfg in scenario.electrolyser]
+
+    def stack(parts, i):
+        return (np.stack([p[i] for p in parts], axis=1) if parts
+                else np.zeros((n_years, 0)))
+
+    keep = np.array([1.0 - units.pct_to_fraction(c.min_soc_pct) for c in scenario.storage])
+    usable = stack(store, 2)
+    supply = np.zeros((len(scenario.electrolyser), len(names)), dtype=np.int64)
+    for k, cfg in enumerate(scenario.electrolyser):
+        if isinstance(cfg.supply, list):
+            for name in cfg.supply:
+                supply[k, names.index(name)] = 1
+    return {
+        "storage_installed_mw": stack(store, 0), "storage_effective_mw": stack(store, 1),
+        "storage_usable_mwh": usable,
+        # usable = total x (1 - min share) -> minimum = usable x min / (1 - min)
+        "storage_min_mwh": usable * (1.0 - keep) / keep if keep.size else usable,
+        "rte": np.array([c.round_trip_efficiency for c in scenario.storage]),
+        "electrolyser_installed_mw": stack(elec, 0), "electrolyser_effective_mw": stack(elec, 1),
+        "min_load": np.array([units.pct_to_fraction(c.min_load_pct)
+                              for c in scenario.electrolyser]),
+        "supply": supply,
+        "dispatchable": np.array([f.technology == "biomass" for f in scenario.fleets],
+                                 dtype=np.int64),
+    }
+
+
+def _dispatch_rows(scenarios, years, profiles, weights, year_rows, ef_shape, effective, limit,
+                   ef, rate):
+    """Run the dispatch kernel for scenarios sharing profiles and unit constants.
+
+    Returns one dict of :class:`AnnualArrays` fields per scenario (the fleet and dispatch
+    parts; the caller adds capacity, grid and note fields).
+    """
+    inputs = [_dispatch_inputs(s, years) for s in scenarios]
+    first = inputs[0]
+    out = kernels.dispatch_energy(
+        profiles, effective, limit, year_rows[0], year_rows[1],
+        dispatchable=first["dispatchable"], hour_weights=weights, ef_shape=ef_shape,
+        storage_power_mw=np.stack([i["storage_effective_mw"] for i in inputs]),
+        storage_usable_mwh=np.stack([i["storage_usable_mwh"] for i in inputs]),
+        storage_rte=first["rte"],
+        elec_capacity_mw=np.stack([i["electrolyser_effective_mw"] for i in inputs]),
+        elec_min_load=first["min_load"], elec_supply=first["supply"])
+    fl, st, el = out["fleet"], out["store"], out["elec"]
+    results = []
+    for k, (scenario, inp) in enumerate(zip(scenarios, inputs)):
+        gen = fl[k, :, :, kernels.FLEET_GENERATION]
+        delivered = fl[k, :, :, kernels.FLEET_DELIVERED]
+        # A plain annual curtailment rate applies to what reached the grid.
+        extra = delivered * rate[k]
+        hydrogen = np.stack([units.hydrogen_t_from_mwh(el[k, :, i], c.kwh_per_kg)
+                             for i, c in enumerate(scenario.electrolyser)], axis=1) \
+            if scenario.electrolyser else np.zeros((len(years), 0))
+        displaced = np.array([c.displaced_kgco2_per_kg for c in scenario.electrolyser])
+        results.append({
+            "generation_mwh": gen,
+            "curtailed_mwh": fl[k, :, :, kernels.FLEET_CURTAILED] + extra,
+            "delivered_mwh": delivered - extra,
+            "avoided_tco2": fl[k, :, :, kernels.FLEET_DELIVERED_SHAPED] * (1.0 - rate[k])
+                            * ef[k][:, None],
+            "dispatch": DispatchArrays(
+                fleet_charged_mwh=fl[k, :, :, kernels.FLEET_CHARGED],
+                fleet_consumed_mwh=fl[k, :, :, kernels.FLEET_CONSUMED],
+                fleet_backoff_mwh=fl[k, :, :, kernels.FLEET_BACKOFF],
+                storage_installed_mw=inp["storage_installed_mw"],
+                storage_effective_mw=inp["storage_effective_mw"],
+                storage_usable_mwh=inp["storage_usable_mwh"],
+                storage_min_mwh=inp["storage_min_mwh"],
+                storage_charged_mwh=st[k, :, :, kernels.STORE_CHARGED],
+                storage_discharged_mwh=st[k, :, :, kernels.STORE_DISCHARGED],
+                storage_energy_end_mwh=st[k, :, :, kernels.STORE_ENERGY_END],
+                storage_avoided_tco2=st[k, :, :, kernels.STORE_DISCHARGED_SHAPED] * ef[k][:, None],
+                electrolyser_installed_mw=inp["electrolyser_installed_mw"],
+                electrolyser_effective_mw=inp["electrolyser_effective_mw"],
+                electrolyser_consumed_mwh=el[k],
+                electrolyser_hydrogen_t=hydrogen,
+                electrolyser_avoided_tco2=units.co2_t_from_hydrogen_t(hydrogen, displaced)),
+        })
     return results
 
 
@@ -505,9 +731,14 @@ def run_scenario(scenario, weather=None, weather_meta=None, profile_cache=None, 
         weather, weather_meta = load_scenario_weather(scenario)
     if memo is None:
         memo = SimulationMemo()
-    arrays = simulate_batch([scenario], weather, weather_meta, profile_cache, memo)[0]
+    timings = {}
+    arrays = simulate_batch([scenario], weather, weather_meta, profile_cache, memo,
+                            timings)[0]
+    tables_started = time.perf_counter()
     fleets = scenario.fleets
     annual = _annual_table(fleets, arrays)
+    if arrays.dispatch is not None:
+        annual = _with_dispatch_rows(annual, scenario, arrays)
     totals = _totals_table(scenario, annual)
     profiles = np.vstack([profile_for(f, scenario.site, weather, weather_meta, profile_cache, memo)
                           for f in fleets])
@@ -516,10 +747,17 @@ def run_scenario(scenario, weather=None, weather_meta=None, profile_cache=None, 
     hourly = {}
     for year in scenario.output.hourly_years or [scenario.years[0]]:
         i = int(year - scenario.years[0])
+        if arrays.dispatch is not None:
+            hourly[year] = _dispatch_hourly_table(year, i, scenario, profiles, arrays,
+                                                  weather, utc_offset_h, rate)
+            continue
         hourly[year] = _hourly_table(year, fleets, profiles, arrays.effective_mw[i],
                                      arrays.export_limit_mw[i], utc_offset_h, rate)
     metadata = _provenance(scenario, weather_meta, arrays.emission_factor_note)
     summary = _summary(scenario, annual, totals)
+    logger.info("%s: physics %.2f s (%d fleets), kernels %.2f s, tables %.2f s", scenario.name,
+                timings["physics"], len(fleets), timings["kernels"],
+                time.perf_counter() - tables_started)
     return Result(name=scenario.name, annual=annual, totals=totals, hourly=hourly,
                   summary=summary, metadata=metadata)
 
@@ -555,6 +793,66 @@ def _annual_table(fleets, arrays):
     return frame
 
 
+#: Columns the annual table gains when the scenario has biomass, storage or electrolysers.
+DISPATCH_COLUMNS = ("charged_mwh", "discharged_mwh", "consumed_mwh", "hydrogen_t")
+
+
+def _with_dispatch_rows(annual, scenario, arrays):
+    """Add the dispatch columns to the fleet rows and one row per storage and electrolyser
+    and year: storage delivers its discharge (generation 0); an electrolyser delivers
+    nothing and avoids hydrogen_t x displaced_kgco2_per_kg."""
+    d = arrays.dispatch
+    years = arrays.years
+    annual = annual.copy()
+    annual["charged_mwh"] = d.fleet_charged_mwh.ravel()
+    annual["discharged_mwh"] = 0.0
+    annual["consumed_mwh"] = d.fleet_consumed_mwh.ravel()
+    annual["hydrogen_t"] = 0.0
+    parts = [annual]
+    n_years = years.size
+    zeros = np.zeros(n_years)
+    for b, cfg in enumerate(scenario.storage):
+        parts.append(pd.DataFrame({
+            "year": years, "fleet": cfg.name, "technology": "storage",
+            "installed_mw": d.storage_installed_mw[:, b],
+            "effective_mw": d.storage_effective_mw[:, b], "hours_in_year": arrays.hours_in_year,
+            "generation_mwh": zeros, "curtailed_mwh": zeros,
+            "delivered_mwh": d.storage_discharged_mwh[:, b],
+            "emission_factor_t_per_mwh": arrays.emission_factor_t_per_mwh,
+            "avoided_tco2": d.storage_avoided_tco2[:, b],
+            "coal_rate_g_per_kwh": arrays.coal_rate_g_per_kwh,
+            "charged_mwh": d.storage_charged_mwh[:, b],
+            "discharged_mwh": d.storage_discharged_mwh[:, b], "consumed_mwh": zeros,
+            "hydrogen_t": zeros}))
+    for k, cfg in enumerate(scenario.electrolyser):
+        parts.append(pd.DataFrame({
+            "year": years, "fleet": cfg.name, "technology": "electrolyser",
+            "installed_mw": d.electrolyser_installed_mw[:, k],
+            "effective_mw": d.electrolyser_effective_mw[:, k],
+            "hours_in_year": arrays.hours_in_year, "generation_mwh": zeros,
+            "curtailed_mwh": zeros, "delivered_mwh": zeros,
+            "emission_factor_t_per_mwh": arrays.emission_factor_t_per_mwh,
+            "avoided_tco2": d.electrolyser_avoided_tco2[:, k],
+            "coal_rate_g_per_kwh": arrays.coal_rate_g_per_kwh, "charged_mwh": zeros,
+            "discharged_mwh": zeros, "consumed_mwh": d.electrolyser_consumed_mwh[:, k],
+            "hydrogen_t": d.electrolyser_hydrogen_t[:, k]}))
+    frame = pd.concat(parts, ignore_index=True)
+    frame = frame.sort_values(["year"], kind="stable", ignore_index=True)
+    new = frame.technology.isin(["storage", "electrolyser"])
+    # Capacity factor and full-load hours: of the discharge for storage, of the input
+    # for an electrolyser (its utilisation).
+    base = np.where(frame.technology == "electrolyser", frame.consumed_mwh, frame.delivered_mwh)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        flh = np.where(frame.installed_mw > 0, base / frame.installed_mw, 0.0)
+    frame.loc[new, "full_load_hours"] = flh[new]
+    frame.loc[new, "capacity_factor"] = (flh / frame.hours_in_year)[new]
+    frame["cumulative_avoided_tco2"] = frame.groupby("fleet", sort=False)["avoided_tco2"].cumsum()
+    frame["avoided_coal_tce"] = units.coal_t_from_mwh(frame.delivered_mwh, frame.coal_rate_g_per_kwh)
+    frame["cumulative_avoided_coal_tce"] = frame.groupby("fleet", sort=False)["avoided_coal_tce"].cumsum()
+    front = [c for c in annual.columns if c not in DISPATCH_COLUMNS]
+    return frame[front + list(DISPATCH_COLUMNS)]
+
+
 def _totals_table(scenario, annual):
     sums = annual.groupby("year", sort=True)[
         ["installed_mw", "generation_mwh", "curtailed_mwh", "delivered_mwh", "avoided_tco2",
@@ -563,12 +861,25 @@ def _totals_table(scenario, annual):
                                  aggfunc="sum")
     for tech in ("pv", "wind"):
         sums[f"installed_{tech}_mw"] = by_tech[tech] if tech in by_tech else 0.0
+    for tech in ("hydro", "biomass", "storage", "electrolyser"):
+        if tech in by_tech:
+            sums[f"installed_{tech}_mw"] = by_tech[tech]
+    if "charged_mwh" in annual:
+        # Storage power and electrolyser input are not generating capacity.
+        units_rows = annual.technology.isin(["storage", "electrolyser"])
+        sums["installed_mw"] = annual[~units_rows].groupby("year", sort=True)["installed_mw"].sum()
+        for column, tech in (("charged_mwh", "storage"), ("discharged_mwh", "storage"),
+                             ("consumed_mwh", "electrolyser"), ("hydrogen_t", "electrolyser")):
+            rows = annual[annual.technology == tech]
+            sums[column] = (rows.groupby("year", sort=True)[column].sum()
+                            .reindex(sums.index, fill_value=0.0))
     sums["cumulative_avoided_tco2"] = sums["avoided_tco2"].cumsum()
     sums["cumulative_avoided_coal_tce"] = sums["avoided_coal_tce"].cumsum()
     sums["emission_factor_t_per_mwh"] = annual.groupby("year", sort=True)["emission_factor_t_per_mwh"].first()
     baseline = scenario.targets.baseline_emissions_mt
     if baseline:
-        base_t = units.mt_to_t(fleet.interpolate_points(baseline, sums.index))
+        base_t = carbon.baseline_emissions_t(baseline, sums.index,
+                                             scenario.targets.baseline_decline_pct_per_year)
         sums["baseline_emissions_tco2"] = base_t
         sums["baseline_offset_share"] = sums["avoided_tco2"] / base_t
     for target in scenario.targets.capacity:
@@ -611,6 +922,9 @@ def _summary(scenario, annual, totals):
             "cumulative_avoided_wan_tco2": float(units.t_to_wan_t(row.cumulative_avoided_tco2)),
             "cumulative_avoided_coal_tce": float(row.cumulative_avoided_coal_tce),
         })
+        if "baseline_offset_share" in row:
+            milestones[-1]["baseline_emissions_tco2"] = float(row.baseline_emissions_tco2)
+            milestones[-1]["baseline_offset_share"] = float(row.baseline_offset_share)
     techs = {}
     for tech, group in annual.groupby("technology", sort=True):
         peak = group.groupby("year")[["installed_mw", "delivered_mwh"]].sum()
@@ -649,6 +963,53 @@ def _hourly_table(year, fleets, profiles, effective_mw, limit_mw, utc_offset_h, 
         frames.append(pd.DataFrame({
             "time": time, "fleet": cfg.name, "technology": cfg.technology,
             "generation_mw": gen, "delivered_mw": dlv, "curtailed_mw": gen - dlv}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _dispatch_hourly_table(year, i, scenario, profiles, arrays, weather, utc_offset_h, rate):
+    """Hourly table of a dispatched year: the fleets, then each storage (state of charge)
+    and electrolyser (load), from the year's start state the annual run left."""
+    d = arrays.dispatch
+    years = arrays.years
+    n_hours = profiles.shape[1]
+    rows = typical_year_rows(year, n_hours)
+    inputs = _dispatch_inputs(scenario, years)
+    start = (np.zeros(len(scenario.storage)) if i == 0
+             else np.ascontiguousarray(d.storage_energy_end_mwh[i - 1]))
+    local_hour = (np.arange(n_hours) + _first_local_hour(weather, utc_offset_h)) % 24
+    shape = carbon.hourly_shape(scenario.grid.emission_factor_hourly_shape, n_hours, local_hour)
+    n_f, n_b, n_k = profiles.shape[0], len(scenario.storage), len(scenario.electrolyser)
+    hf = np.empty((5, n_f, rows.size))
+    hs = np.empty((3, n_b, rows.size))
+    he = np.empty((n_k, rows.size))
+    kernels.dispatch_year(profiles, inputs["dispatchable"],
+                          np.ascontiguousarray(arrays.effective_mw[i], dtype=float),
+                          float(arrays.export_limit_mw[i]), rows.astype(np.int64), shape,
+                          np.ascontiguousarray(inputs["storage_effective_mw"][i]),
+                          np.ascontiguousarray(inputs["storage_usable_mwh"][i]), inputs["rte"],
+                          start, np.ascontiguousarray(inputs["electrolyser_effective_mw"][i]),
+                          inputs["min_load"], inputs["supply"], hf, hs, he)
+    local = pd.date_range(f"{year}-01-01", periods=rows.size, freq="h")
+    time = (local - pd.Timedelta(hours=utc_offset_h)).tz_localize("UTC")
+    zeros = np.zeros(rows.size)
+    frames = []
+    for f, cfg in enumerate(scenario.fleets):
+        gen, dlv, cut = hf[0, f], hf[1, f], hf[2, f]
+        lost = dlv * rate[f]  # the annual curtailment rate, as in the annual table
+        frames.append(pd.DataFrame({
+            "time": time, "fleet": cfg.name, "technology": cfg.technology,
+            "generation_mw": gen, "delivered_mw": dlv - lost, "curtailed_mw": cut + lost,
+            "charged_mw": hf[3, f], "consumed_mw": hf[4, f], "soc_mwh": np.nan}))
+    for b, cfg in enumerate(scenario.storage):
+        frames.append(pd.DataFrame({
+            "time": time, "fleet": cfg.name, "technology": "storage", "generation_mw": zeros,
+            "delivered_mw": hs[1, b], "curtailed_mw": zeros, "charged_mw": hs[0, b],
+            "consumed_mw": zeros, "soc_mwh": hs[2, b] + inputs["storage_min_mwh"][i, b]}))
+    for k, cfg in enumerate(scenario.electrolyser):
+        frames.append(pd.DataFrame({
+            "time": time, "fleet": cfg.name, "technology": "electrolyser",
+            "generation_mw": zeros, "delivered_mw": zeros, "curtailed_mw": zeros,
+            "charged_mw": zeros, "consumed_mw": he[k], "soc_mwh": np.nan}))
     return pd.concat(frames, ignore_index=True)
 
 

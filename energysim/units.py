@@ -27,6 +27,7 @@ WH_PER_KWH = 1000.0
 KWH_PER_MWH = 1000.0
 G_PER_T = 1_000_000.0
 PERCENT = 100.0  # 1 = 100 %
+KG_PER_T = 1000.0
 CELSIUS_TO_KELVIN = 273.15
 HOURS_PER_YEAR = 8760.0  # non-leap year; leap years carry 8784 h
 
@@ -50,6 +51,15 @@ def wan_kw_to_mw(value):
 def mw_to_wan_kw(value):
     """Convert MW to 万千瓦. [MW] -> [万千瓦]"""
     return value / MW_PER_WAN_KW
+
+
+def wan_kwh_to_mwh(value):
+    """Convert 万千瓦时 to MWh. [万千瓦时] -> [MWh]
+
+    >>> wan_kwh_to_mwh(8302.36)  # 乳源大布, 2019
+    83023.6
+    """
+    return value * MWH_PER_WAN_KWH
 
 
 def mwh_to_yi_kwh(value):
@@ -82,9 +92,19 @@ def mw_to_gw(value):
     return value / MW_PER_GW
 
 
+def gw_to_mw(value):
+    """Convert GW to MW (plot axes). [GW] -> [MW]"""
+    return value * MW_PER_GW
+
+
 def mwh_to_twh(value):
     """Convert MWh to TWh (plot axes). [MWh] -> [TWh]"""
     return value / MWH_PER_TWH
+
+
+def twh_to_mwh(value):
+    """Convert TWh to MWh (plot axes). [TWh] -> [MWh]"""
+    return value * MWH_PER_TWH
 
 
 def t_to_mt(value):
@@ -156,3 +176,25 @@ def wh_to_kwh(value):
 def kwh_to_wh(value):
     """Convert kilowatt-hours to watt-hours. [kWh] -> [Wh]"""
     return value * WH_PER_KWH
+
+
+def hydrogen_t_from_mwh(energy_mwh, kwh_per_kg):
+    """Hydrogen made from electrolyser input energy. [tH2]
+
+    Examples
+    --------
+    >>> float(hydrogen_t_from_mwh(55.0, 55.0))
+    1.0
+    """
+    return energy_mwh * KWH_PER_MWH / kwh_per_kg / KG_PER_T
+
+
+def co2_t_from_hydrogen_t(hydrogen_t, kgco2_per_kg):
+    """CO2 of hydrogen, from its mass and the CO2 per unit mass. [tCO2] (t x kg/kg = t)
+
+    Examples
+    --------
+    >>> float(co2_t_from_hydrogen_t(2.0, 19.0))
+    38.0
+    """
+    return hydrogen_t * kgco2_per_kg

@@ -322,15 +322,17 @@ def test_comparison_axes_carry_units(fake_dirs):
     from energysim import plotting
 
     folders = report.load_result_folders(fake_dirs)
-    figures = [plotting.capacity_comparison_figure(folders),
-               plotting.generation_comparison_figure(folders),
-               plotting.cumulative_avoided_comparison_figure(folders),
+    figures = [plotting.capacity_comparison_figure(folders, units="si"),
+               plotting.generation_comparison_figure(folders, units="si"),
+               plotting.cumulative_avoided_comparison_figure(folders, units="si"),
                plotting.typical_day_figure([report.typical_day_profiles(f) for f in folders],
-                                           [f.name for f in folders]),
+                                           [f.name for f in folders], units="si"),
                plotting.monthly_heatmap_figure([report.monthly_hour_table(f) for f in folders],
-                                               [f.name for f in folders])]
+                                               [f.name for f in folders], units="si")]
     for fig in figures:
         labels = [ax.get_ylabel() for ax in fig.axes if ax.get_ylabel()]
+        if fig._supylabel is not None:  # the typical day's one label for both rows
+            labels.append(fig._supylabel.get_text())
         assert labels and all(re.search(r"\[(GW|MW|TWh|Mt CO2)\]", label) or label == "month"
                               for label in labels), labels
         assert all(text.isascii() for ax in fig.axes for text in
@@ -468,7 +470,8 @@ def test_report_with_a_chinese_name_and_no_hourly_table(tmp_path, fake_dirs):
     folders = report.load_result_folders([fake_dirs[0], chinese])
     assert folders[1].hourly == {}
     text = report.render_report(folders, date="2025-01-01")
-    assert "韶关-潜力" in text and "(in figures: S2)" in text
+    # figures draw Chinese names in a CJK font: no "(in figures: S2)" stand-in any more
+    assert "韶关-潜力" in text and "(in figures:" not in text
     # the hourly figures are drawn from base-case alone
     assert text.count('src="data:image/png;base64,') == len(report.FIGURES)
 

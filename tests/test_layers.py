@@ -7,7 +7,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "energysim"
 
 # module -> energysim modules it may import (the layer list, bottom first)
 ORDER = ["errors", "units", "timeutils", "turbines", "kernels", "weather", "physics", "fleet", "carbon",
-         "scenario_paths", "scenario", "results", "simulate", "cache", "sweep", "regress", "plotting", "report", "cli"]
+         "scenario_paths", "scenario", "results", "simulate", "cache", "calibrate", "sweep", "regress",
+         "plotting", "report", "cli"]
 HEAVY = {"pvlib": {"weather", "physics"}, "windpowerlib": {"physics"}, "numba": {"kernels"},
          "matplotlib": {"plotting", "report"}, "click": {"cli"}}
 

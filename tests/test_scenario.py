@@ -137,3 +137,40 @@ def test_tracking_names_match_the_physics_registry():
 
     allowed = typing.get_args(PVFleet.model_fields["tracking"].annotation)
     assert allowed == TRACKING_TYPES
+
+
+# --------------------------------------------------------------------------- wind profile keys
+
+def test_wind_site_mean_height_defaults_to_the_hub_and_the_law_is_recorded():
+    fleet = parse(BASE + WIND).wind[0]
+    assert fleet.mean_wind_height_m == 120 and fleet.wind_profile == "logarithmic"
+    assert fleet.roughness_length_m == 0.1 and fleet.shear_exponent is None
+    power = parse(BASE + WIND + "shear_exponent = 0.2\nmean_wind_height_m = 100\n").wind[0]
+    assert power.wind_profile == "power_law" and power.roughness_length_m is None
+    resolved = parse(BASE + WIND + "shear_exponent = 0.2\n").to_dict()["wind"][0]
+    assert resolved["wind_profile"] == "power_law" and "roughness_length_m" not in resolved
+    # the resolved scenario reads back to the same scenario
+    again = parse_scenario(to_toml(parse(BASE + WIND + "shear_exponent = 0.2\n")))
+    assert again.wind[0] == power.model_copy(update={"mean_wind_height_m": 120.0})
+    assert parse(BASE + WIND).wind[0].physics_key() != power.physics_key()
+
+
+@pytest.mark.parametrize("extra, fragment", [
+    ("shear_exponent = 0.2\nroughness_length_m = 0.3\n", "not both"),
+    ('wind_profile = "power_law"\n', "needs shear_exponent"),
+    ("shear_exponent = 1.5\n", "shear_exponent = 1.5"),
+    ("mean_wind_height_m = 0\n", "mean_wind_height_m = 0"),
+    ("weibull_k = 0.5\n", "weibull_k = 0.5"),
+])
+def test_bad_wind_profile_keys(extra, fragment):
+    with pytest.raises(ScenarioError, match=fragment) as err:
+        parse(BASE + WIND + extra)
+    assert "\n" not in str(err.value) and str(err.value).startswith("s.toml")
+
+
+def test_switching_the_wind_law_with_changes():
+    scenario = parse(BASE + WIND)
+    power = scenario.with_changes({"wind[w].shear_exponent": 0.2})
+    assert power.wind[0].wind_profile == "power_law" and power.wind[0].roughness_length_m is None
+    back = power.with_changes({"wind[w].roughness_length_m": 0.3})
+    assert back.wind[0].wind_profile == "logarithmic" and back.wind[0].shear_exponent is None

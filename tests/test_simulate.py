@@ -186,3 +186,24 @@ def test_additions_table_builds_vintages(builtin_weather):
 lifetime_years = 5""")
     annual = run(text, builtin_weather).annual.set_index("year")
     assert annual.installed_mw.tolist() == [50, 50, 50, 100, 100, 50, 50, 50, 0, 0, 0, 0, 0]
+
+
+def test_taller_hub_over_the_same_site_gives_more_energy(builtin_weather):
+    wind = """
+[[wind]]
+name = "w"
+capacity_mw = 30
+turbine = "E-115/3000"
+hub_height_m = {hub}
+mean_wind_speed_ms = 6.0
+mean_wind_height_m = 100
+"""
+    energy = {hub: run(HEAD + wind.format(hub=hub), builtin_weather).annual.generation_mwh.sum()
+              for hub in (90, 140)}
+    assert energy[140] > 1.05 * energy[90]
+    # the default height is the hub's: 6.0 m/s at the hub, as before
+    at_hub = run(HEAD + wind.format(hub=140).replace("mean_wind_height_m = 100", ""),
+                 builtin_weather).annual.generation_mwh.sum()
+    same = run(HEAD + wind.format(hub=140).replace("= 100", "= 140"),
+               builtin_weather).annual.generation_mwh.sum()
+    assert at_hub == same and at_hub < energy[140]  # 6.0 m/s at 140 m < 6.0 at 100 m

@@ -455,14 +455,14 @@ def test_dask_worker_killed_mid_sweep_still_yields_every_point_once(
         pids = sorted(client.run(os.getpid).values())
     killed = []
 
-    def kill_a_worker(event, value):
-        if event == "points" and not killed:
+    def kill_a_worker(done, total):
+        if done > 0 and not killed:
             os.kill(pids[0], signal.SIGKILL)
             killed.append(pids[0])
 
     result = run_sweep(spec, workdir / "dask-killed", scheduler=dask_cluster.scheduler_address,
                        chunk_size=2, profile_cache=ProfileCache(cache_dir),
-                       progress=kill_a_worker)
+                       on_progress=kill_a_worker)
     assert killed and result.computed_chunks == 24
     with Client(dask_cluster.scheduler_address) as client:
         assert killed[0] not in client.run(os.getpid).values()
@@ -519,7 +519,8 @@ def test_tornado_figure_labels_carry_units():
                               {"parameter": "pace", "low_label": "14th", "high_label": "late",
                                "low": 1.6e8, "high": 0.9e8},
                               {"parameter": "pv[0].tilt_deg", "low_label": "10",
-                               "high_label": "30", "low": 1.21e8, "high": 1.18e8}]})
+                               "high_label": "30", "low": 1.21e8, "high": 1.18e8}]},
+                         units="si")
     ax = fig.axes[0]
     assert ax.get_xlabel() == "cumulative avoided CO2 through 2060 [Mt CO2]"
     assert [t.get_text() for t in ax.get_yticklabels()] == ["pv[0].tilt_deg", "pace"]

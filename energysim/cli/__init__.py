@@ -85,6 +85,7 @@ def validate(scenarios, debug):
 
 def _register_optional_groups():
     # Sub-command groups that live in their own modules.
+    from energysim.cli.calibrate_cmd import calibrate
     from energysim.cli.compare_cmd import compare, report
     from energysim.cli.regress_cmd import regress
     from energysim.cli.sweep_cmd import sweep
@@ -95,6 +96,7 @@ def _register_optional_groups():
     main.add_command(report)
     main.add_command(sweep)
     main.add_command(regress)
+    main.add_command(calibrate)
 
 
 _register_optional_groups()

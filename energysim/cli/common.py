@@ -68,17 +68,46 @@ def out_options(func):
     return wrapper
 
 
+#: Loggers of the Dask cluster: below WARNING they are shown only from -vv on.
+QUIET_LOGGERS = ("distributed", "tornado", "bokeh")
+
+
+class QuietLibraries(logging.Filter):
+    """Drop records below WARNING from :data:`QUIET_LOGGERS` (Dask sets them to INFO)."""
+
+    def filter(self, record):
+        if record.levelno >= logging.WARNING:
+            return True
+        return not any(record.name == name or record.name.startswith(name + ".")
+                       for name in QUIET_LOGGERS)
+
+
+def configure_logging(verbosity):
+    """Log to stderr at WARNING, INFO with -v (phases and timings), DEBUG with -vv.
+
+    The handler, not only the root logger, carries the level: a library that sets its own
+    logger to INFO (``distributed`` does) still shows nothing below the chosen level, and
+    nothing of ``distributed``/``tornado`` below WARNING unless -vv is given.
+    """
+    level = max(logging.DEBUG, min(logging.ERROR, logging.WARNING - 10 * verbosity))
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.setLevel(level)
+        if verbosity < 2 and not any(isinstance(f, QuietLibraries) for f in handler.filters):
+            handler.addFilter(QuietLibraries())
+
+
 def verbosity_options(func):
-    """-v / -q: more or less output on stderr."""
+    """-v / -q: more or less output on stderr (-v: phases and their durations)."""
     func = click.option("-q", "--quiet", "quiet", count=True, help="Less output.")(func)
-    func = click.option("-v", "--verbose", "verbose", count=True, help="More output.")(func)
+    func = click.option("-v", "--verbose", "verbose", count=True,
+                        help="More output: -v the phases and their durations, -vv debug "
+                             "(and Dask's own logging).")(func)
 
     @functools.wraps(func)
     def wrapper(*args, verbose, quiet, **kwargs):
         verbosity = verbose - quiet
-        level = logging.WARNING - 10 * verbosity
-        logging.basicConfig(level=max(logging.DEBUG, min(logging.ERROR, level)),
-                            format="%(levelname)s %(name)s: %(message)s")
+        configure_logging(verbosity)
         return func(*args, verbosity=verbosity, **kwargs)
 
     return wrapper

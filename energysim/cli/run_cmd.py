@@ -7,10 +7,13 @@ Owns the printing of the milestone table; imports ``scenario``, ``simulate``, ``
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ProcessPoolExecutor
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 import click
+
+from energysim.cli.progress import TerminalProgress
 
 from energysim import units
 from energysim.errors import ScenarioError
@@ -68,13 +71,27 @@ def run_one(scenario, out, overwrite, cn_units, plots, cache, weather=None):
     from energysim.results import write_result
     from energysim.simulate import run_scenario
 
+    started = time.perf_counter()
     if weather is None:
         weather = check_inputs([scenario], out, overwrite, cache)[0]
     weather, meta = weather
+    logger.info("%s: weather %s: %.2f s", scenario.name, scenario.weather.source,
+                time.perf_counter() - started)
     result = run_scenario(scenario, weather, meta,
                           profile_cache=ProfileCache() if cache else None)
+    spent = {"figures": 0.0}
+
+    def figures(res, folder):
+        figures_started = time.perf_counter()
+        paths = save_figures(res, folder, units="cn" if cn_units else "si")
+        spent["figures"] = time.perf_counter() - figures_started
+        return paths
+
+    write_started = time.perf_counter()
     folder = write_result(result, out, overwrite=overwrite, cn_units=cn_units,
-                          figures=save_figures if plots else None)
+                          figures=figures if plots else None)
+    logger.info("%s: write %.2f s, figures %.2f s", scenario.name,
+                time.perf_counter() - write_started - spent["figures"], spent["figures"])
     return folder, result.summary
 
 
@@ -87,7 +104,9 @@ def run_many(paths, out, *, overwrite, cn_units, hourly_years, jobs, plots, cach
     names = {}
     scenarios = []
     for path in paths:
+        started = time.perf_counter()
         scenario = load_scenario(resolve_scenario_path(path))
+        logger.info("load scenario %s: %.2f s", path, time.perf_counter() - started)
         first, last = scenario.years
         for year in hourly_years:
             if not first <= year <= last:
@@ -103,11 +122,24 @@ def run_many(paths, out, *, overwrite, cn_units, hourly_years, jobs, plots, cach
         scenarios.append(scenario)
     weathers = check_inputs(scenarios, out, overwrite, cache)
     args = [(s, out, overwrite, cn_units, plots, cache, w) for s, w in zip(scenarios, weathers)]
-    if jobs > 1 and len(scenarios) > 1:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(scenarios))) as pool:
-            outcomes = list(pool.map(run_one, *zip(*args)))
-    else:
-        outcomes = [run_one(*a) for a in args]
+    # A progress line on a terminal (stderr) when several scenarios run; never in a pipe.
+    progress = TerminalProgress("scenarios")
+    progress.enabled = progress.enabled and len(scenarios) > 1 and verbosity >= 0
+    outcomes = [None] * len(args)
+    try:
+        progress(0, len(args))
+        if jobs > 1 and len(scenarios) > 1:
+            with ProcessPoolExecutor(max_workers=min(jobs, len(scenarios))) as pool:
+                futures = {pool.submit(run_one, *a): i for i, a in enumerate(args)}
+                for done, future in enumerate(as_completed(futures), start=1):
+                    outcomes[futures[future]] = future.result()
+                    progress(done, len(args))
+        else:
+            for i, a in enumerate(args):
+                outcomes[i] = run_one(*a)
+                progress(i + 1, len(args))
+    finally:
+        progress.close()
     for folder, summary in outcomes:
         if verbosity >= 0:
             click.echo(milestone_table(summary, cn_units))

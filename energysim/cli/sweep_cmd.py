@@ -1,7 +1,7 @@
 """``energysim sweep``: run a parameter sweep file (click, thin).
 
-Owns the sweep command's options, its progress bar and its printed summary; the work is
-:func:`energysim.sweep.run_sweep`, imported inside the command body (with ``cache`` and
+Owns the sweep command's options and its printed summary (the progress line is
+``cli.progress``); the work is :func:`energysim.sweep.run_sweep`, imported inside the command body (with ``cache`` and
 ``plotting``) so that ``energysim --help`` stays fast. A bad sweep file, a bad flag or an
 existing output without ``--resume``/``--overwrite`` ends with one line on stderr and exit
 status 2; Ctrl-C keeps the completed chunks and exits with status 130.
@@ -9,13 +9,17 @@ status 2; Ctrl-C keeps the completed chunks and exits with status 130.
 
 from __future__ import annotations
 
+import logging
 import os
-import sys
+import time
 from pathlib import Path
 
 import click
 
 from energysim.cli.common import debug_option, fail_on_user_error, out_options, verbosity_options
+from energysim.cli.progress import TerminalProgress
+
+logger = logging.getLogger(__name__)
 
 #: Exit status after Ctrl-C (128 + SIGINT), as a shell reports it.
 EXIT_INTERRUPTED = 130
@@ -88,13 +92,14 @@ def sweep(sweep_file, out, overwrite, cn_units, dry_run, workers, scheduler, das
         from energysim.cache import ProfileCache
 
         profile_cache = ProfileCache()
-    bar = _Progress(enabled=verbosity >= 0 and sys.stderr.isatty())
+    bar = TerminalProgress("points")  # drawn only when stderr is a terminal
+    bar.enabled = bar.enabled and verbosity >= 0
     try:
         outcome = sweep_mod.run_sweep(
             spec, out, workers=workers, scheduler=scheduler, dask_local=dask_local,
             chunk_size=chunk_size, full_annual=full_annual, resume=resume, overwrite=overwrite,
             force_changed=force_changed, cn_units=cn_units, profile_cache=profile_cache,
-            progress=bar)
+            on_progress=bar)
     except KeyboardInterrupt:
         bar.close()
         click.echo(f"\ninterrupted: completed chunks are kept in {Path(out) / spec.name}/; "
@@ -103,32 +108,11 @@ def sweep(sweep_file, out, overwrite, cn_units, dry_run, workers, scheduler, das
     finally:
         bar.close()
     if plots:
-        _write_tornado(outcome)
+        started = time.perf_counter()
+        _write_tornado(outcome, units="cn" if cn_units else "si")
+        logger.info("figures (tornado.png): %.2f s", time.perf_counter() - started)
     if verbosity >= 0:
         click.echo(format_summary(outcome, spec))
-
-
-class _Progress:
-    """A click progress bar on stderr, driven by ``run_sweep``'s progress events."""
-
-    def __init__(self, enabled):
-        self.enabled = enabled
-        self.bar = None
-
-    def __call__(self, event, value):
-        if not self.enabled:
-            return
-        if event == "total" and value:
-            self.bar = click.progressbar(length=value, label="points", file=sys.stderr,
-                                         show_eta=True, show_pos=True)
-            self.bar.__enter__()
-        elif event == "points" and self.bar is not None:
-            self.bar.update(value)
-
-    def close(self):
-        if self.bar is not None:
-            self.bar.__exit__(None, None, None)
-            self.bar = None
 
 
 def _dry_run(spec, sweep_mod, workers, chunk_size, dask=False):
@@ -159,14 +143,15 @@ def _dry_run(spec, sweep_mod, workers, chunk_size, dask=False):
                "plus worker start-up")
 
 
-def _write_tornado(outcome):
+def _write_tornado(outcome, units="si"):
     from energysim.errors import OutputError
     from energysim.plotting import png_bytes, tornado_figure
 
     tornado = outcome.summary["tornado"]
     if not tornado["effects"]:
         return
-    fig = tornado_figure(tornado, title=f"{outcome.summary['sweep']}: parameter effects")
+    fig = tornado_figure(tornado, title=f"{outcome.summary['sweep']}: parameter effects",
+                         units=units)
     path = outcome.folder / "tornado.png"
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:

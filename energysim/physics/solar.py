@@ -85,7 +85,7 @@ ETA_INV_NOM = 0.96
 def pv_profile_pu(weather, latitude, longitude, altitude_m, *, tracking="fixed",
                   tilt_deg=20.0, azimuth_deg=180.0, dc_ac_ratio=1.2, gcr=0.4,
                   losses_pct=14.08, max_angle_deg=60.0, albedo=0.2,
-                  eta_inv_nom=ETA_INV_NOM, interval_h=1.0):
+                  eta_inv_nom=ETA_INV_NOM, interval_h=1.0, irradiance_scale=1.0):
     """
     AC output of a utility PV plant per unit of DC nameplate, hour by hour.
 
@@ -124,6 +124,9 @@ def pv_profile_pu(weather, latitude, longitude, altitude_m, *, tracking="fixed",
         Nominal inverter efficiency, in (0, 1]. [1]
     interval_h : float, default 1.0
         Length of the interval each row covers; the sun is placed at its middle. [h]
+    irradiance_scale : float, default 1.0
+        Factor on ``ghi``, ``dni`` and ``dhi`` before anything else, > 0: the bias
+        correction a calibration to metered output fits (``energysim.calibrate``). [1]
 
     Returns
     -------
@@ -220,8 +223,12 @@ def pv_profile_pu(weather, latitude, longitude, altitude_m, *, tracking="fixed",
     _check_pv_arguments(tracking, tilt_deg, azimuth_deg, dc_ac_ratio, gcr, losses_pct,
                         max_angle_deg, albedo, eta_inv_nom, interval_h, latitude, longitude)
     _check_weather(weather)
+    if not irradiance_scale > 0.0:
+        raise ValueError(f"irradiance_scale = {irradiance_scale!r}: must be > 0")
     ghi, dni, dhi, temp_air, wind_speed, pressure = (
         weather[c].to_numpy(dtype=float) for c in WEATHER_COLUMNS)
+    if irradiance_scale != 1.0:
+        ghi, dni, dhi = ghi * irradiance_scale, dni * irradiance_scale, dhi * irradiance_scale
     missing = ~np.isfinite(np.column_stack([ghi, dni, dhi, temp_air, wind_speed, pressure])).all(
         axis=1)
 

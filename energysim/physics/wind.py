@@ -41,8 +41,9 @@ PRESSURE_HEIGHT_M = 0.0
 
 
 def wind_profile_pu(wind_speed, temp_air, pressure, *, wind_height_m, turbine,
-                    hub_height_m, mean_wind_speed_ms=None, roughness_length_m=0.1,
-                    wind_farm_efficiency=WIND_FARM_EFFICIENCY, hellman_exponent=None,
+                    hub_height_m, mean_wind_speed_ms=None, mean_wind_height_m=None,
+                    roughness_length_m=0.1, wind_farm_efficiency=WIND_FARM_EFFICIENCY,
+                    shear_exponent=None, weibull_k=None,
                     temp_air_height_m=TEMP_AIR_HEIGHT_M,
                     pressure_height_m=PRESSURE_HEIGHT_M):
     r"""
@@ -67,16 +68,24 @@ def wind_profile_pu(wind_speed, temp_air, pressure, *, wind_height_m, turbine,
     hub_height_m : float
         Hub height above ground, > 0. [m]
     mean_wind_speed_ms : float, optional
-        If given, the hub-height wind is scaled multiplicatively so that its mean equals
-        this (a site resource from a wind atlas or a mast), > 0. [m s⁻¹]
-    roughness_length_m : float, default 0.1
-        Surface roughness length for the logarithmic profile, > 0. [m]
+        If given, the site's mean wind at ``mean_wind_height_m`` (a wind atlas or a
+        mast), > 0; the hub-height wind is scaled multiplicatively so that its mean is
+        this carried to the hub by the profile. [m s⁻¹]
+    mean_wind_height_m : float, optional
+        Height of ``mean_wind_speed_ms``, > 0; default ``hub_height_m``. [m]
+    roughness_length_m : float or None, default 0.1
+        Surface roughness length for the logarithmic profile, > 0; unused (may be None)
+        with ``shear_exponent``. [m]
     wind_farm_efficiency : float, default 0.8855
         Fraction of the turbines' summed output the farm delivers (wakes and other farm
         losses), in (0, 1]; see ``WIND_FARM_EFFICIENCY``. [1]
-    hellman_exponent : float, optional
-        If given, the Hellman power law with this exponent (≥ 0) replaces the
+    shear_exponent : float, optional
+        If given, the power law (Hellman's) with this exponent (≥ 0) replaces the
         logarithmic profile. [1]
+    weibull_k : float, optional
+        If given, the hub-height speeds are mapped by rank onto a Weibull distribution
+        of this shape (> 0) with the same mean, keeping their order in time; see
+        :func:`weibull_by_rank`. [1]
     temp_air_height_m : float, default 2.0
         Height of ``temp_air`` above ground, ≥ 0. [m]
     pressure_height_m : float, default 0.0
@@ -101,9 +110,13 @@ def wind_profile_pu(wind_speed, temp_air, pressure, *, wind_height_m, turbine,
     -----
     1. Hub-height wind, :func:`hub_wind_speed`: windpowerlib's logarithmic profile
        :math:`v_h = v_m \ln(h/z_0)/\ln(h_m/z_0)` (or Hellman's law), then, if
-       ``mean_wind_speed_ms`` is given, :math:`v_h \bar v_{site}/\bar v_h`. Scaling keeps
-       the station's hour-to-hour shape and moves the level to the site's; the station
-       wind itself (a valley town) says little about ridge-top farms.
+       ``mean_wind_speed_ms`` is given, :math:`v_h \bar v_{hub}/\bar v_h` with the site
+       mean carried from its height to the hub by the same profile,
+       :math:`\bar v_{hub} = \bar v_{site} \ln(h/z_0)/\ln(h_{site}/z_0)` (or
+       :math:`(h/h_{site})^\alpha`). Scaling keeps the station's hour-to-hour shape and
+       moves the level to the site's; the station wind itself (a valley town) says
+       little about ridge-top farms. With ``weibull_k`` the speeds are then mapped by
+       rank onto a Weibull of that shape and the same mean.
     2. Air density at hub height, :func:`hub_air_density`: temperature with the standard
        lapse rate of 6.5 K km⁻¹ (``temperature.linear_gradient``), then the barometric
        height formula (``density.barometric``).
@@ -140,8 +153,11 @@ def wind_profile_pu(wind_speed, temp_air, pressure, *, wind_height_m, turbine,
     curve_wind_speed, curve_power_w, nominal_power_w = _power_curve(turbine)
     v_hub = hub_wind_speed(wind_speed, wind_height_m, hub_height_m,
                            roughness_length_m=roughness_length_m,
-                           hellman_exponent=hellman_exponent,
-                           mean_wind_speed_ms=mean_wind_speed_ms)
+                           hellman_exponent=shear_exponent,
+                           mean_wind_speed_ms=mean_wind_speed_ms,
+                           mean_wind_height_m=mean_wind_height_m)
+    if weibull_k is not None:
+        v_hub = weibull_by_rank(v_hub, weibull_k)
     density = hub_air_density(temp_air, pressure, hub_height_m,
                               temp_air_height_m=temp_air_height_m,
                               pressure_height_m=pressure_height_m)
@@ -163,7 +179,7 @@ def wind_profile_pu(wind_speed, temp_air, pressure, *, wind_height_m, turbine,
 
 
 def hub_wind_speed(wind_speed, wind_height_m, hub_height_m, *, roughness_length_m=0.1,
-                   hellman_exponent=None, mean_wind_speed_ms=None):
+                   hellman_exponent=None, mean_wind_speed_ms=None, mean_wind_height_m=None):
     """
     Wind speed at hub height, optionally scaled to a site's mean.
 
@@ -175,12 +191,17 @@ def hub_wind_speed(wind_speed, wind_height_m, hub_height_m, *, roughness_length_
         Measurement height, > 0. [m]
     hub_height_m : float
         Hub height, > 0. [m]
-    roughness_length_m : float, default 0.1
-        Roughness length of the logarithmic profile, > 0. [m]
+    roughness_length_m : float or None, default 0.1
+        Roughness length of the logarithmic profile, > 0; unused (may be None) with
+        ``hellman_exponent``. [m]
     hellman_exponent : float, optional
         Use Hellman's power law with this exponent (≥ 0) instead. [1]
     mean_wind_speed_ms : float, optional
-        Target mean of the returned series (NaN ignored), > 0. [m s⁻¹]
+        The site's mean wind at ``mean_wind_height_m``, > 0; the returned series is
+        scaled to this mean carried to the hub by the profile (NaN ignored). [m s⁻¹]
+    mean_wind_height_m : float, optional
+        Height of ``mean_wind_speed_ms``, > 0; default ``hub_height_m`` (then the
+        returned mean is ``mean_wind_speed_ms`` itself). [m]
 
     Returns
     -------
@@ -198,33 +219,100 @@ def hub_wind_speed(wind_speed, wind_height_m, hub_height_m, *, roughness_length_
     >>> v = hub_wind_speed([1.0, 2.0, 3.0], 10.0, 120.0, mean_wind_speed_ms=6.0)
     >>> [round(float(x), 12) for x in v]
     [3.0, 6.0, 9.0]
+    >>> v = hub_wind_speed([1.0, 2.0, 3.0], 10.0, 140.0, mean_wind_speed_ms=6.0,
+    ...                    mean_wind_height_m=100.0, hellman_exponent=0.2)
+    >>> round(float(v.mean()), 4)  # 6 (140/100)^0.2
+    6.4177
     """
     _check_range("wind_height_m", wind_height_m, wind_height_m > 0.0, "> 0 m")
     _check_range("hub_height_m", hub_height_m, hub_height_m > 0.0, "> 0 m")
-    _check_range("roughness_length_m", roughness_length_m, roughness_length_m > 0.0,
-                 "> 0 m")
+    if hellman_exponent is None or roughness_length_m is not None:
+        _check_range("roughness_length_m", roughness_length_m,
+                     roughness_length_m is not None and roughness_length_m > 0.0, "> 0 m")
     if hellman_exponent is not None:
         _check_range("hellman_exponent", hellman_exponent, hellman_exponent >= 0.0, ">= 0")
     if mean_wind_speed_ms is not None:
         _check_range("mean_wind_speed_ms", mean_wind_speed_ms, mean_wind_speed_ms > 0.0,
                      "> 0 m/s")
-    measured = np.asarray(wind_speed, dtype=float)
-    if hellman_exponent is None:
-        v = windpowerlib.wind_speed.logarithmic_profile(
-            measured, wind_height_m, hub_height_m, roughness_length_m)
-    else:
-        v = windpowerlib.wind_speed.hellman(measured, wind_height_m, hub_height_m,
-                                            hellman_exponent=hellman_exponent)
-    v = np.asarray(v, dtype=float)
+    if mean_wind_height_m is not None:
+        _check_range("mean_wind_height_m", mean_wind_height_m, mean_wind_height_m > 0.0,
+                     "> 0 m")
+
+    def profile(v, height_m):
+        if hellman_exponent is None:
+            v = windpowerlib.wind_speed.logarithmic_profile(v, height_m, hub_height_m,
+                                                            roughness_length_m)
+        else:
+            v = windpowerlib.wind_speed.hellman(v, height_m, hub_height_m,
+                                                hellman_exponent=hellman_exponent)
+        return np.asarray(v, dtype=float)
+
+    v = profile(np.asarray(wind_speed, dtype=float), wind_height_m)
     if mean_wind_speed_ms is not None:
         mean = np.nanmean(v) if np.isfinite(v).any() else np.nan
         if not mean > 0.0:
             raise ValueError(f"hub_wind_speed: mean hub-height wind = {mean!r} m/s: cannot "
                              f"scale it to mean_wind_speed_ms = {mean_wind_speed_ms!r}")
-        v = v * (mean_wind_speed_ms / mean)
+        hub_mean = mean_wind_speed_ms
+        if mean_wind_height_m is not None and mean_wind_height_m != hub_height_m:
+            hub_mean = float(profile(np.array(mean_wind_speed_ms), mean_wind_height_m))
+        v = v * (hub_mean / mean)
     if isinstance(wind_speed, pd.Series):
         return pd.Series(v, index=wind_speed.index, name=wind_speed.name)
     return v
+
+
+def weibull_by_rank(wind_speed, weibull_k):
+    r"""
+    Map wind speeds by rank onto a Weibull distribution with their mean.
+
+    The i-th smallest of n speeds becomes the Weibull quantile at
+    :math:`p_i = (i - 1/2)/n`, :math:`v_i = \lambda (-\ln(1 - p_i))^{1/k}` with
+    :math:`\lambda = \bar v / \Gamma(1 + 1/k)`; so the hour-to-hour order (diurnal and
+    seasonal patterns, persistence) stays and the distribution becomes the Weibull's.
+    Equal speeds (calms) are ranked in time order. NaN stays NaN and is not ranked.
+
+    Parameters
+    ----------
+    wind_speed : pandas.Series or array_like
+        Wind speed, mean > 0. [m s⁻¹]
+    weibull_k : float
+        Weibull shape, > 0. [1]
+
+    Returns
+    -------
+    pandas.Series or numpy.ndarray
+        Type and index of ``wind_speed``. [m s⁻¹]
+
+    Raises
+    ------
+    ValueError
+        If ``weibull_k`` is not > 0 or the speeds have no positive mean.
+
+    Examples
+    --------
+    >>> v = weibull_by_rank([3.0, 1.0, 2.0, 2.0], 2.0)
+    >>> [round(float(x), 3) for x in v]  # order kept; mean 1.965: 4 quantiles
+    [3.254, 0.825, 1.547, 2.235]
+    """
+    from scipy import special
+
+    _check_range("weibull_k", weibull_k, weibull_k > 0.0, "> 0")
+    v = np.asarray(wind_speed, dtype=float)
+    ok = np.isfinite(v)
+    mean = v[ok].mean() if ok.any() else np.nan
+    if not mean > 0.0:
+        raise ValueError(f"weibull_by_rank: mean wind = {mean!r} m/s: must be > 0")
+    order = np.argsort(v[ok], kind="stable")
+    p = (np.arange(order.size) + 0.5) / order.size
+    quantiles = mean / special.gamma(1.0 + 1.0 / weibull_k) * (-np.log1p(-p)) ** (1.0 / weibull_k)
+    mapped = np.empty(order.size)
+    mapped[order] = quantiles
+    out = np.full(v.shape, np.nan)
+    out[ok] = mapped
+    if isinstance(wind_speed, pd.Series):
+        return pd.Series(out, index=wind_speed.index, name=wind_speed.name)
+    return out
 
 
 def hub_air_density(temp_air, pressure, hub_height_m, *, temp_air_height_m=TEMP_AIR_HEIGHT_M,

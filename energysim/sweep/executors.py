@@ -12,6 +12,8 @@ from the package, and ``dask``/``distributed`` only inside :func:`run_dask`.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import signal
 from dataclasses import dataclass
 
@@ -26,6 +28,8 @@ from energysim.sweep.spec import SweepSpec
 #: A worker process costs a few seconds to start (imports, compiled-kernel load) and a
 #: point about a millisecond: fewer points than this per worker use fewer workers. [points]
 MIN_POINTS_PER_WORKER = 2000
+#: Time a ``--dask-local`` worker is given to exit at the end of a run. [s]
+LOCAL_WORKER_CLOSE_S = 30.0
 
 
 # --------------------------------------------------------------------------- running chunks
@@ -266,8 +270,14 @@ def run_dask(context, tasks, on_result, scheduler=None, dask_local=None):
     client = None
     try:
         if dask_local:
+            # The scheduler's HTTP server on a free port (":8787", the default, warns when
+            # another cluster holds it). Our own workers log nothing: a failed chunk reaches this process through its
+            # future, a lost worker through the nanny's warning here. Their logging would
+            # add only shutdown noise: a worker slow to exit on a busy machine logs a
+            # CommClosedError traceback when its heartbeat meets the closed scheduler.
             cluster = LocalCluster(n_workers=int(dask_local), threads_per_worker=1,
-                                   processes=True, host="127.0.0.1", dashboard_address=None)
+                                   processes=True, host="127.0.0.1", dashboard_address=":0",
+                                   silence_logs=logging.CRITICAL)
             client = Client(cluster)
         else:
             try:
@@ -285,4 +295,10 @@ def run_dask(context, tasks, on_result, scheduler=None, dask_local=None):
         if client is not None:
             client.close()
         if cluster is not None:
+            # Close the workers first, giving each time to exit: the default (4 s, then a
+            # kill and a warning) is short for a worker that ran numba's parallel kernels
+            # on a busy machine.
+            for nanny in list(cluster.workers.values()):
+                with contextlib.suppress(Exception):
+                    cluster.sync(nanny.close, timeout=LOCAL_WORKER_CLOSE_S)
             cluster.close()

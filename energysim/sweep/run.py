@@ -10,6 +10,7 @@ and the cost model of ``--dry-run``; the work itself is done by the other module
 from __future__ import annotations
 
 import json
+import logging
 import time
 import uuid
 from dataclasses import dataclass
@@ -38,6 +39,8 @@ from energysim.sweep.store import (
     open_store,
     write_chunk,
 )
+
+logger = logging.getLogger("energysim.sweep")
 
 #: Points per chunk (the unit of work, of writing and of resuming) unless given.
 DEFAULT_CHUNK_SIZE = 250
@@ -111,7 +114,7 @@ class SweepOutcome:
 
 def run_sweep(spec, out_dir, *, workers=1, scheduler=None, dask_local=None, chunk_size=None,
               full_annual=None, resume=False, overwrite=False, force_changed=False,
-              cn_units=False, profile_cache=None, progress=None,
+              cn_units=False, profile_cache=None, on_progress=None,
               min_points_per_worker=MIN_POINTS_PER_WORKER):
     """Run a sweep into ``out_dir/<name>/``, chunk by chunk, resumably.
 
@@ -137,9 +140,10 @@ def run_sweep(spec, out_dir, *, workers=1, scheduler=None, dask_local=None, chun
         Add 亿千瓦时 / 万吨CO2 columns to ``points.parquet``.
     profile_cache : optional
         An on-disk profile cache (``energysim.cache.ProfileCache``).
-    progress : callable, optional
-        ``progress(event, value)``: ``("total", n_points_to_compute)`` once, then
-        ``("points", n)`` as each chunk of ``n`` points is written.
+    on_progress : callable, optional
+        ``on_progress(done, total)``: points written by this call and points it will
+        compute, once with ``done = 0`` before the first chunk, then as each chunk is
+        written. The library never prints; the command line draws this on a terminal.
     min_points_per_worker : int
         Small sweeps use fewer local workers (see :func:`run_local`).
 
@@ -170,6 +174,7 @@ def run_sweep(spec, out_dir, *, workers=1, scheduler=None, dask_local=None, chun
     builder = PointBuilder(spec)
     check = validate_points(spec, points, builder)
     t_validate = time.perf_counter()
+    logger.info("validate %d points: %.2f s", len(points), t_validate - t0)
     from energysim.cache import WeatherCache
 
     weather_cache = (WeatherCache(Path(profile_cache.folder) / "weather")
@@ -179,6 +184,7 @@ def run_sweep(spec, out_dir, *, workers=1, scheduler=None, dask_local=None, chun
         # a swept site: the weather must suit each point's site too
         meta = check_weather_distance(spec.base.model_copy(update={"site": site}), meta)
     t_weather = time.perf_counter()
+    logger.info("weather %s: %.2f s", spec.base.weather.source, t_weather - t_validate)
     manifest = manifest_for(spec, points, chunk_size, full_annual, meta.get("sha256"))
     todo = open_store(folder, manifest, resume=resume, overwrite=overwrite,
                       force_changed=force_changed, where=spec.where)
@@ -190,6 +196,7 @@ def run_sweep(spec, out_dir, *, workers=1, scheduler=None, dask_local=None, chun
             if key not in profiles:
                 profiles[key] = profile_for(fleet_cfg, site, weather, meta, profile_cache)
     t_profiles = time.perf_counter()
+    logger.info("physics, %d distinct profiles: %.2f s", len(profiles), t_profiles - t_weather)
     techs = technologies(spec)
     context = Context(spec=spec, weather=weather, weather_meta=meta, profiles=profiles,
                       techs=techs, full_annual=full_annual, token=uuid.uuid4().hex)
@@ -197,18 +204,22 @@ def run_sweep(spec, out_dir, *, workers=1, scheduler=None, dask_local=None, chun
                        codes=points.codes[i * chunk_size:(i + 1) * chunk_size],
                        tags=tuple(points.tags[i * chunk_size:(i + 1) * chunk_size]))
              for i in todo]
-    if progress is not None:
-        progress("total", sum(len(t.tags) for t in tasks))
+    total = sum(len(t.tags) for t in tasks)
+    done = 0
+    if on_progress is not None:
+        on_progress(0, total)
     written = set()
 
     def on_result(result):
+        nonlocal done
         chunk_id = result[0]
         if chunk_id in written:  # a duplicate result (rescheduled task): already stored
             return
         write_chunk(folder, spec, techs, result)
         written.add(chunk_id)
-        if progress is not None:
-            progress("points", len(result[1]))
+        done += len(result[1])
+        if on_progress is not None:
+            on_progress(done, total)
 
     if scheduler or dask_local:
         run_dask(context, tasks, on_result, scheduler=scheduler, dask_local=dask_local)
@@ -217,6 +228,9 @@ def run_sweep(spec, out_dir, *, workers=1, scheduler=None, dask_local=None, chun
         run_local(context, tasks, workers, on_result, min_points_per_worker,
                   state=WorkerState.for_context(context, builder))
     t_chunks = time.perf_counter()
+    logger.info("kernels, %d chunks of up to %d points on %s: %.2f s", len(tasks), chunk_size,
+                "Dask" if scheduler or dask_local else f"up to {workers} local process(es)",
+                t_chunks - t_profiles)
     frame = combine_chunks(folder, spec, techs, len(points), cn_units=cn_units)
     summary = summarize(frame, spec, techs)
     summary["seconds"] = {"validate": t_validate - t0, "weather": t_weather - t_validate,
@@ -226,6 +240,7 @@ def run_sweep(spec, out_dir, *, workers=1, scheduler=None, dask_local=None, chun
     summary["n_profiles"] = len(check["profiles"])
     atomic_text(json.dumps(summary, indent=2, ensure_ascii=False, default=_json_default) + "\n",
                  folder / "summary.json")
+    logger.info("write points.parquet and summary.json: %.2f s", time.perf_counter() - t_chunks)
     return SweepOutcome(folder=folder, points=frame, summary=summary,
                         n_chunks=manifest["n_chunks"], computed_chunks=len(tasks),
                         n_profiles=len(check["profiles"]), seconds=summary["seconds"])

@@ -119,6 +119,7 @@ from energysim.weather.normals import (
     NORMALS_REQUIRED as NORMALS_REQUIRED,
     PARAM_DEFAULTS as PARAM_DEFAULTS,
     SITE_KEYS as SITE_KEYS,
+    WIND_CALM_MS as WIND_CALM_MS,
     Normals,
     compute_normals,
     monthly_summary,

@@ -32,16 +32,19 @@ from energysim.weather.frame import (
 from energysim.weather.geometry import clear_sky_kt, hourly_geometry, noon_offset_h, quiet_pvlib
 from energysim.weather.normals import (
     PARAM_DEFAULTS,
+    WIND_CALM_MS,
+    WIND_SCORE_AMPLITUDE_MAX,
     Normals,
     logistic_std,
     wind_diurnal_factor,
     read_normals,
 )
 
-GENERATOR_VERSION = "1"  # bump when the generator's output for a given seed changes
+GENERATOR_VERSION = "2"  # bump when the generator's output for a given seed changes
 
-# Station wind recorded in 0.5-1 m/s steps with many calms fits Weibull k < 1, whose tail
-# gives implausible gales at a 10 m valley station; the generator uses k >= 1.
+# Calms are drawn apart (``wind_calm_fraction``), so the Weibull shape is that of the
+# non-calm hours, k > 1 at Shaoguan; a k < 1 from hand-made normals would give
+# implausible gales at a 10 m valley station, so the generator uses k >= 1.
 WEIBULL_K_MIN = 1.0
 
 # Magnus formula over water, Alduchov & Eskridge (1996), doi:10.1175/1520-0450(1996)035
@@ -154,9 +157,13 @@ def generate_typical_year(
        range that grows with clearness; cosine rise from sunrise to
        ``temp_peak_solar_h``, cosine fall to the next sunrise; monthly mean daily min and
        max then match the normals.
-    6. Wind: AR(1) Gaussian → Weibull (monthly k, at least 1, and mean) by quantile
-       transform (top 0.1 % capped), times the monthly diurnal harmonic, each month
-       rescaled to its mean.
+    6. Wind: AR(1) Gaussian plus the month's diurnal harmonic in normal-score space
+       (variance kept at 1), → uniform by Φ; the lowest ``wind_calm_fraction`` of it
+       calm, the rest ``WIND_CALM_MS`` plus a Weibull excess (monthly k, at least 1) by
+       quantile transform (top 0.1 % capped); each month rescaled to its mean. So each month's
+       distribution, calms included, is the station's, and calms gather at night as
+       they do there. Normals without the score harmonic (hand-made) get the diurnal
+       cycle as a factor on the speed instead.
     7. Humidity from a monthly dew point solved so mean RH matches (Magnus formula);
        pressure the monthly mean.
 
@@ -290,13 +297,29 @@ def generate_typical_year(
     # --- wind ---------------------------------------------------------------------------
     w_mean = mon_n["wind_speed_m_s"].to_numpy(float)
     w_k = _monthly_opt(mon_n, "wind_weibull_k", np.full(12, 2.0))
-    w_amp = _monthly_opt(mon_n, "wind_diurnal_amplitude", np.zeros(12))
-    w_peak = _monthly_opt(mon_n, "wind_peak_hour_local_h", np.full(12, 15.0))
-    uw = np.clip(stats.norm.cdf(_ar1(r_wind, len(index), par["wind_hourly_lag1"])), 1e-9, 0.999)
+    w_calm = _monthly_opt(mon_n, "wind_calm_fraction", np.zeros(12))
+    z = _ar1(r_wind, len(index), par["wind_hourly_lag1"])
+    if "wind_diurnal_score_amplitude" in mon_n.columns:
+        # diurnal cycle in score space: keeps each month's marginal (calms and Weibull)
+        a = np.clip(_monthly_opt(mon_n, "wind_diurnal_score_amplitude", np.zeros(12)), 0.0,
+                    WIND_SCORE_AMPLITUDE_MAX)[month - 1]
+        peak = _monthly_opt(mon_n, "wind_diurnal_score_peak_h", np.full(12, 15.0))[month - 1]
+        z = np.sqrt(1.0 - a**2 / 2.0) * z + a * np.cos(2 * np.pi * (hour + 0.5 - peak) / 24.0)
+        factor = 1.0
+    else:  # hand-made normals: a factor on the speed
+        factor = wind_diurnal_factor(
+            hour, _monthly_opt(mon_n, "wind_diurnal_amplitude", np.zeros(12))[month - 1],
+            _monthly_opt(mon_n, "wind_peak_hour_local_h", np.full(12, 15.0))[month - 1])
+    uw = stats.norm.cdf(z)
+    calm_h = np.clip(w_calm[month - 1], 0.0, 0.95)
+    u_rest = np.clip((uw - calm_h) / (1.0 - calm_h), 1e-9, 0.999)
     k_h = np.maximum(w_k[month - 1], WEIBULL_K_MIN)
-    scale = w_mean[month - 1] / special.gamma(1 + 1 / k_h)
-    wind = scale * (-np.log1p(-uw)) ** (1 / k_h)
-    wind *= wind_diurnal_factor(hour, w_amp[month - 1], w_peak[month - 1])
+    # non-calm hours: the calm threshold plus a Weibull excess, whose mean follows
+    rest_mean = w_mean[month - 1] / (1.0 - calm_h)
+    floor = np.where(calm_h > 0, np.minimum(WIND_CALM_MS, 0.5 * rest_mean), 0.0)
+    scale = (rest_mean - floor) / special.gamma(1 + 1 / k_h)
+    wind = np.where(uw < calm_h, 0.0,
+                    floor + scale * (-np.log1p(-u_rest)) ** (1 / k_h)) * factor
     for m in range(1, 13):
         sel = month == m
         s = wind[sel].mean()

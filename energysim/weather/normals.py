@@ -38,6 +38,12 @@ from energysim.weather.geometry import clear_sky_kt, hourly_geometry
 # best matches the daytime kt distribution of the file; make_normals.py then calibrates the
 # amplitude against PV yield (see weather/README.md).
 KC_FIT_WINDOW_H = 4.5
+#: Below this speed an hour counts as calm; WMO calm is below 0.5 m/s (1 knot ~ 0.51 m/s),
+#: and CSWD records calms as 0. [m s⁻¹]
+WIND_CALM_MS = 0.5
+#: Largest diurnal amplitude in normal-score space; the generator's hourly score is
+#: sqrt(1 - a²/2) AR(1) + a cos(...), unit variance for a <= sqrt(2). [1]
+WIND_SCORE_AMPLITUDE_MAX = 1.0
 
 
 # ======================================================================================
@@ -62,9 +68,12 @@ NORMALS_OPTIONAL = (
     "kt_daily_min",
     "kt_daily_max",
     "temp_daily_std_c",
+    "wind_calm_fraction",
     "wind_weibull_k",
     "wind_diurnal_amplitude",
     "wind_peak_hour_local_h",
+    "wind_diurnal_score_amplitude",
+    "wind_diurnal_score_peak_h",
 )
 #: Site-wide generator parameters stored in the normals header, with generic defaults
 #: used (with a warning) for hand-made normals that lack them.
@@ -158,7 +167,12 @@ def compute_normals(data, meta):
         clearness index), ``kt_daily_std/min/max`` [1]; ``diffuse_fraction`` (ΣDHI/ΣGHI)
         [1]; ``temp_min_c``/``temp_max_c`` mean daily min/max [°C]; ``temp_daily_std_c``
         std of daily mean temperature about the month's mean [°C]; ``wind_speed_m_s`` mean
-        [m s⁻¹]; ``wind_weibull_k`` shape of the diurnally normalised speed [1];
+        [m s⁻¹]; ``wind_calm_fraction`` share of calm hours (speed below
+        :data:`WIND_CALM_MS`) [1]; ``wind_weibull_k`` shape of the excess over
+        :data:`WIND_CALM_MS` of the speed in the other hours [1];
+        ``wind_diurnal_score_amplitude`` and ``wind_diurnal_score_peak_h``, the first
+        harmonic of the hourly mean normal score of the speed (what the generator uses)
+        [1], [h];
         ``wind_diurnal_amplitude`` (first-harmonic relative amplitude) [1] and
         ``wind_peak_hour_local_h`` [h]; ``relative_humidity_pct`` [%]; ``pressure_pa`` [Pa].
         ``params`` holds the site and the fitted site-wide figures (see Notes).
@@ -231,9 +245,32 @@ def compute_normals(data, meta):
     )
     wn = w / g
     wn_m = pd.Series(wn).groupby(month)
+    # Station wind is a mixture: calm hours (recorded 0) and a Weibull-like rest. One
+    # Weibull over both fits k < 1, whose thin bulk and long tail misplace the energy
+    # once the series is scaled to a ridge-top mean; the calm share and k of the rest
+    # do. A non-calm hour blows at WIND_CALM_MS or more, so the Weibull is of the excess
+    # over it (of the raw speed: the generator keeps each month's marginal). Mapped onto
+    # the CSWD year's own ranks, this gives E-115/3000 at 120 m (6 m/s) +1 % of the
+    # file's energy; a Weibull from 0 gives +5 %, one Weibull over calms too -17 %.
+    calm = w < WIND_CALM_MS
+    out["wind_calm_fraction"] = pd.Series(calm.astype(float)).groupby(month).mean()
+    excess = pd.Series(w[~calm] - WIND_CALM_MS)
     out["wind_weibull_k"] = [
-        _weibull_k_from_cv(s.std() / s.mean()) if s.mean() > 0 else 2.0 for _, s in wn_m
+        _weibull_k_from_cv(s.std() / s.mean()) if s.size > 1 and s.mean() > 0 else 2.0
+        for _, s in excess.groupby(month[~calm])
     ]
+    # The diurnal cycle in normal-score space (calms are more frequent at night, which a
+    # factor on the speed cannot express): first harmonic of the hourly mean score.
+    score = _normal_scores(w, month)
+    prof = pd.Series(score).groupby([month, hour]).mean().unstack().to_numpy()
+    c1 = prof @ np.cos(ang) * 2 / 24
+    s1 = prof @ np.sin(ang) * 2 / 24
+    out["wind_diurnal_score_amplitude"] = np.minimum(np.hypot(c1, s1), WIND_SCORE_AMPLITUDE_MAX)
+    out["wind_diurnal_score_peak_h"] = (np.degrees(np.arctan2(s1, c1)) / 15.0) % 24
+    score_amp = out["wind_diurnal_score_amplitude"].to_numpy()[month - 1]
+    cycle = score_amp * np.cos(
+        2 * np.pi * (hour + 0.5 - out["wind_diurnal_score_peak_h"].to_numpy()[month - 1]) / 24.0)
+    residual = (score - cycle) / np.sqrt(1.0 - score_amp**2 / 2.0)
 
     params = {
         "latitude_deg": float(lat),
@@ -288,10 +325,24 @@ def compute_normals(data, meta):
     t = d["t"].to_numpy()
     imax = pd.Series(t).groupby(d["day"].to_numpy()).idxmax().to_numpy()
     params["temp_peak_solar_h"] = float(12.0 + np.mean(geom["solar_hour"][imax]))
-    wz = pd.Series(wn / wn_m.transform("mean").to_numpy())
-    params["wind_hourly_lag1"] = float(np.clip(wz.autocorr(1), 0.0, 0.99))
+    params["wind_hourly_lag1"] = float(np.clip(pd.Series(residual).autocorr(1), 0.0, 0.99))
     source = f"computed from {meta.get('source', 'weather data')}"
     return Normals(out.astype("float64"), params, source)
+
+
+def _normal_scores(values, groups):
+    """Normal scores of ``values`` ranked within each group; a tie gets the mean score
+    of the normal quantiles it spans (so the calms, tied at 0, keep their share). [1]"""
+    from scipy import stats
+
+    frame = pd.DataFrame({"v": values, "g": groups})
+    ranks = frame.groupby("g")["v"]
+    n = ranks.transform("size").to_numpy(float)
+    lo = stats.norm.ppf((ranks.rank(method="min").to_numpy() - 1.0) / n)
+    hi = stats.norm.ppf(ranks.rank(method="max").to_numpy() / n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        score = (stats.norm.pdf(lo) - stats.norm.pdf(hi)) / (stats.norm.cdf(hi) - stats.norm.cdf(lo))
+    return np.nan_to_num(score)
 
 
 def logistic_std(x, smax, k50, width):

@@ -20,6 +20,7 @@ from energysim.physics.wind import (
     hub_wind_speed,
     turbine_names,
     turbine_power_curve,
+    weibull_by_rank,
     wind_profile_pu,
 )
 
@@ -248,7 +249,7 @@ def test_power_curve_is_a_fresh_copy():
     ({"roughness_length_m": 0.0}, "roughness_length_m"),
     ({"mean_wind_speed_ms": 0.0}, "mean_wind_speed_ms"),
     ({"mean_wind_speed_ms": float("nan")}, "mean_wind_speed_ms"),
-    ({"hellman_exponent": -0.1}, "hellman_exponent"),
+    ({"shear_exponent": -0.1}, "hellman_exponent"),
     ({"temp_air_height_m": -2.0}, "temp_air_height_m"),
 ])
 def test_bad_arguments_raise_value_error(kwargs, name):
@@ -309,3 +310,88 @@ def test_matches_windpowerlib_modelchain_on_shaoguan(shaoguan_epw_path):
                                rtol=RTOL_ROUNDOFF, atol=1e-6)
     # the issue's reference figure: ~2,500 full-load hours before availability
     assert 2_300.0 < _full_load_hours(pu) < 2_700.0
+
+
+# --------------------------------------------------------------------------- site mean height
+
+#: Weibull mapping vs the analytic integral: 8,760 mid-point quantiles of a smooth
+#: distribution under a piecewise-linear curve agree to far better than this.
+WEIBULL_RTOL = 0.01
+
+
+def test_site_mean_height_log_law_by_hand():
+    ws = _synthetic()["wind_speed"]
+    v = hub_wind_speed(ws, 10.0, 140.0, mean_wind_speed_ms=6.0, mean_wind_height_m=100.0,
+                       roughness_length_m=0.1)
+    expected = 6.0 * np.log(140.0 / 0.1) / np.log(100.0 / 0.1)  # 6.2920 m/s
+    assert v.mean() == pytest.approx(expected, rel=RTOL_ROUNDOFF)
+    power = hub_wind_speed(ws, 10.0, 140.0, mean_wind_speed_ms=6.0, mean_wind_height_m=100.0,
+                           hellman_exponent=0.25)
+    assert power.mean() == pytest.approx(6.0 * 1.4 ** 0.25, rel=RTOL_ROUNDOFF)
+    # the default height is the hub's: the mean is the site mean itself
+    at_hub = hub_wind_speed(ws, 10.0, 140.0, mean_wind_speed_ms=6.0)
+    same = hub_wind_speed(ws, 10.0, 140.0, mean_wind_speed_ms=6.0, mean_wind_height_m=140.0)
+    np.testing.assert_array_equal(at_hub, same)
+    assert at_hub.mean() == pytest.approx(6.0, rel=RTOL_ROUNDOFF)
+
+
+@pytest.mark.parametrize("law", [{"roughness_length_m": 0.1},
+                                 {"shear_exponent": 0.2, "roughness_length_m": None}])
+def test_taller_hub_gives_more_energy_for_the_same_site(law):
+    frame = _synthetic(24 * 60)
+    energy = {hub: _profile(frame, hub_height_m=hub, mean_wind_speed_ms=6.0,
+                            mean_wind_height_m=100.0, **law).sum() for hub in (90.0, 140.0)}
+    assert energy[140.0] > 1.05 * energy[90.0]
+
+
+def test_weibull_by_rank_keeps_order_and_mean():
+    ws = _synthetic(24 * 365)["wind_speed"]
+    ws.iloc[5] = np.nan
+    mapped = weibull_by_rank(ws, 1.7)
+    ok = ws.notna()
+    assert mapped.isna().tolist() == ws.isna().tolist()
+    order = np.argsort(ws[ok].to_numpy(), kind="stable")
+    assert np.all(np.diff(mapped[ok].to_numpy()[order]) > 0)
+    assert mapped.mean() == pytest.approx(ws.mean(), rel=2e-3)  # quantile grid, tail cut
+    with pytest.raises(ValueError, match="weibull_k"):
+        weibull_by_rank(ws, 0.0)
+
+
+def _weibull_integral_of_curve(curve_v, curve_p, mean, k):
+    """E[P(v)] for v ~ Weibull(k, mean), P linear between the curve points, 0 outside.
+
+    Segment by segment: int (a + b v) f(v) dv = a [F]_lo^hi + b lam [G(1 + 1/k, (v/lam)^k)]
+    with F the Weibull cdf and G the regularized lower incomplete gamma function.
+    """
+    from scipy import special
+
+    lam = mean / special.gamma(1.0 + 1.0 / k)
+    total = 0.0
+    for v0, v1, p0, p1 in zip(curve_v[:-1], curve_v[1:], curve_p[:-1], curve_p[1:]):
+        slope = (p1 - p0) / (v1 - v0)
+        a = p0 - slope * v0
+        x0, x1 = (v0 / lam) ** k, (v1 / lam) ** k
+        cdf = np.exp(-x0) - np.exp(-x1)
+        first = lam * special.gamma(1 + 1 / k) * (special.gammainc(1 + 1 / k, x1)
+                                                 - special.gammainc(1 + 1 / k, x0))
+        total += a * cdf + slope * first
+    return total
+
+
+@pytest.mark.parametrize("k", [1.5, 2.0, 3.0])
+def test_weibull_k_matches_the_analytic_integral(k):
+    curve = pd.DataFrame({"wind_speed": [3.0, 5.0, 8.0, 11.0, 13.0, 25.0],
+                          "value": [0.0, 300.0, 1400.0, 2800.0, 3000.0, 3000.0]})
+    frame = _synthetic(8760, seed=3)
+    # density 1.225 kg/m3 at the hub (15 C, 101,325 Pa measured there): no curve stretch
+    pu = wind_profile_pu(frame["wind_speed"], 15.0, 101_325.0, wind_height_m=10.0,
+                         turbine=curve, hub_height_m=100.0, mean_wind_speed_ms=7.0,
+                         weibull_k=k, wind_farm_efficiency=1.0, temp_air_height_m=100.0,
+                         pressure_height_m=100.0)
+    expected = _weibull_integral_of_curve(curve.wind_speed.to_numpy(), curve.value.to_numpy(),
+                                          7.0, k) / 3000.0
+    assert pu.mean() == pytest.approx(expected, rel=WEIBULL_RTOL)
+    # the same mean with another shape gives another energy: the mapping is what decides
+    other = _weibull_integral_of_curve(curve.wind_speed.to_numpy(), curve.value.to_numpy(),
+                                       7.0, 1.0) / 3000.0
+    assert abs(other / expected - 1) > 3 * WEIBULL_RTOL

@@ -416,6 +416,9 @@ POWER_CURVE = "power_curve = { wind_speed_ms = [3, 12, 25], power_kw = [0, 3000,
     (chain(sub("turbine = \"E-115/3000\"", POWER_CURVE),
            sub("hub_height_m = 120", "hub_height_m = 0.5\nroughness_length_m = 0.5")),
      ["[wind.wind] roughness_length_m = 0.5", "hub_height_m = 0.5"]),
+    (sub("hub_height_m = 120", "hub_height_m = 120\nmean_wind_speed_ms = 6\n"
+                               "mean_wind_height_m = 0.05\nroughness_length_m = 0.1"),
+     ["[wind.wind] roughness_length_m = 0.1", "mean_wind_height_m = 0.05"]),
     (sub("hub_height_m = 120", "hub_height_m = 50"),
      ["[wind.wind] hub_height_m = 50", "rotor diameter", "116", "E-115/3000"]),
     (sub('turbine = "E-115/3000"',
@@ -425,7 +428,8 @@ POWER_CURVE = "power_curve = { wind_speed_ms = [3, 12, 25], power_kw = [0, 3000,
      ["[pv.pv] capacity_mw = 1e+300", "less than or equal to 10000000"]),
     (sub("capacity_mw = 50", "additions_mw = { 2021 = 1e300 }"),
      ["[wind.wind] additions_mw", "at most 1e+07 a year"]),
-], ids=["hub-below-roughness", "hub-at-roughness", "hub-below-half-rotor",
+], ids=["hub-below-roughness", "hub-at-roughness", "mean-height-below-roughness",
+        "hub-below-half-rotor",
         "power-curve-negative-speed", "capacity-1e300", "additions-1e300"])
 def test_impossible_wind_combinations_fail_at_validation(tmp_path, edit, fragments):
     code, stderr, exc, out = _run(tmp_path, edit(BASE))

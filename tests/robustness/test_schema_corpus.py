@@ -73,6 +73,15 @@ start_share = 0.2
 target_year = 2022
 steepness_per_year = 0.8
 
+[pv.calibration]
+method = "irradiance scale fitted"
+parameter = "irradiance_scale"
+value = 1.0
+observed_file = "observed.csv"
+observed_sha256 = "c7494bb05c9a073c1e310b7a8e1c9213f96ada717203d9ff7777a9334e0d7373"
+source = "a test"
+rows = [{ year = 2021, month = 1, observed_mwh = 100.0, modelled_mwh = 100.0, residual_pct = 0.0 }]
+
 [[wind]]
 name = "wind"
 capacity_mw = 50
@@ -86,6 +95,15 @@ shape = "logistic"
 midpoint_year = 2021.5
 steepness_per_year = 0.8
 
+[wind.calibration]
+method = "mean wind speed fitted"
+parameter = "mean_wind_speed_ms"
+value = 6.0
+observed_file = "observed.csv"
+observed_sha256 = "c7494bb05c9a073c1e310b7a8e1c9213f96ada717203d9ff7777a9334e0d7373"
+source = "a test"
+rows = [{ year = 2021, month = 1, observed_mwh = 100.0, modelled_mwh = 100.0, residual_pct = 0.0 }]
+
 [[wind]]
 name = "curve"
 additions_mw = { 2021 = 10 }
@@ -93,6 +111,112 @@ hub_height_m = 80
 [wind.power_curve]
 wind_speed_ms = [3, 12, 25]
 power_kw = [0, 2000, 2000]
+
+[[hydro]]
+name = "hydro"
+capacity_mw = 50
+monthly_capacity_factor = [0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3]
+daily_shape = [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0]
+lifetime_years = 30
+repower = false
+availability_pct = 99
+curtailment_pct = 1
+[hydro.degradation]
+first_year_loss_pct = 0
+annual_rate_pct = 0.1
+[hydro.buildout]
+shape = "linear"
+start_year = 2021
+start_share = 0.5
+target_year = 2022
+steepness_per_year = 0.8
+[hydro.calibration]
+method = "fitted"
+parameter = "capacity_mw"
+value = 1.0
+observed_file = "observed.csv"
+observed_sha256 = "c7494bb05c9a073c1e310b7a8e1c9213f96ada717203d9ff7777a9334e0d7373"
+rows = [{ year = 2021, observed_mwh = 100.0, modelled_mwh = 100.0, residual_pct = 0.0 }]
+
+[[biomass]]
+name = "bio"
+capacity_mw = 20
+annual_full_load_hours = 4000
+lifetime_years = 30
+repower = false
+availability_pct = 99
+curtailment_pct = 1
+[biomass.degradation]
+first_year_loss_pct = 0
+annual_rate_pct = 0.1
+[biomass.buildout]
+shape = "linear"
+start_year = 2021
+start_share = 0.5
+target_year = 2022
+steepness_per_year = 0.8
+[biomass.calibration]
+method = "fitted"
+parameter = "capacity_mw"
+value = 1.0
+observed_file = "observed.csv"
+observed_sha256 = "c7494bb05c9a073c1e310b7a8e1c9213f96ada717203d9ff7777a9334e0d7373"
+rows = [{ year = 2021, observed_mwh = 100.0, modelled_mwh = 100.0, residual_pct = 0.0 }]
+
+[[storage]]
+name = "store"
+capacity_mw = 30
+duration_h = 2
+round_trip_efficiency = 0.85
+min_soc_pct = 5
+lifetime_years = 30
+repower = false
+availability_pct = 99
+curtailment_pct = 1
+[storage.degradation]
+first_year_loss_pct = 0
+annual_rate_pct = 0.1
+[storage.buildout]
+shape = "linear"
+start_year = 2021
+start_share = 0.5
+target_year = 2022
+steepness_per_year = 0.8
+[storage.calibration]
+method = "fitted"
+parameter = "capacity_mw"
+value = 1.0
+observed_file = "observed.csv"
+observed_sha256 = "c7494bb05c9a073c1e310b7a8e1c9213f96ada717203d9ff7777a9334e0d7373"
+rows = [{ year = 2021, observed_mwh = 100.0, modelled_mwh = 100.0, residual_pct = 0.0 }]
+
+[[electrolyser]]
+name = "h2"
+capacity_mw = 10
+supply = "surplus"
+kwh_per_kg = 55
+min_load_pct = 15
+displaced_kgco2_per_kg = 19
+lifetime_years = 30
+repower = false
+availability_pct = 99
+curtailment_pct = 1
+[electrolyser.degradation]
+first_year_loss_pct = 0
+annual_rate_pct = 0.1
+[electrolyser.buildout]
+shape = "linear"
+start_year = 2021
+start_share = 0.5
+target_year = 2022
+steepness_per_year = 0.8
+[electrolyser.calibration]
+method = "fitted"
+parameter = "capacity_mw"
+value = 1.0
+observed_file = "observed.csv"
+observed_sha256 = "c7494bb05c9a073c1e310b7a8e1c9213f96ada717203d9ff7777a9334e0d7373"
+rows = [{ year = 2021, observed_mwh = 100.0, modelled_mwh = 100.0, residual_pct = 0.0 }]
 
 [grid]
 export_limit_mw = 120
