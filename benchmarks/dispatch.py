@@ -144,7 +144,7 @@ def run(report, quick):
                "annual_energy: PV and wind, no storage")
     report.row("SOC chain through every hour", fmt_s(r["chain_bound_s"]),
                f"kernel takes {fmt_x(r['dispatch_s'] / r['chain_bound_s'])} its time "
-               "(latency bound of walking every hour; the kernel skips days exactly)")
+               "(latency bound of walking every hour; the kernel skips hours exactly)")
     report.row("peak memory (ru_maxrss)", f"{r['rss_peak_mb']:.0f} MiB")
     report.judge("5", "dispatch kernel vs today's kernel, 10,000 x 40 x 8,760",
                  f"{fmt_s(r['dispatch_s'])} = {fmt_x(r['ratio'])} "

@@ -13,11 +13,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import tempfile
 from importlib import metadata as importlib_metadata
 from pathlib import Path
 
 import numpy as np
+
+from energysim import atomic
 
 logger = logging.getLogger(__name__)
 
@@ -105,16 +106,16 @@ class ProfileCache:
     def put(self, key, profile):
         """Store ``profile`` under ``key``; a cache that cannot be written is skipped."""
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=self.folder, suffix=".partial")
-            with os.fdopen(handle, "wb") as stream:
+            atomic.make_folder(self.folder)
+            with atomic.atomic_path(self._path(key)) as temporary, open(temporary, "xb") as stream:
                 np.save(stream, np.asarray(profile, dtype=np.float64), allow_pickle=False)
-            os.replace(temporary, self._path(key))
             self._evict()
         except OSError as err:
             logger.warning("profile cache %s not written: %s", self.folder, err)
 
     def _evict(self):
+        for path in atomic.stale_temporaries(self.folder):  # left by a killed writer
+            path.unlink(missing_ok=True)
         files = sorted(self.folder.glob("*.npy"), key=lambda p: p.stat().st_mtime, reverse=True)
         total = 0
         for path in files:
@@ -175,17 +176,15 @@ class WeatherCache:
 
         index_ns = data.index.tz_convert("UTC").tz_localize(None).to_numpy("datetime64[ns]")
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=self.folder, suffix=".partial")
-            with os.fdopen(handle, "wb") as stream:
+            atomic.make_folder(self.folder)
+            for path in atomic.stale_temporaries(self.folder):  # left by a killed writer
+                path.unlink(missing_ok=True)
+            with atomic.atomic_path(self.folder / f"{key}.npz") as temporary, \
+                    open(temporary, "xb") as stream:
                 np.savez(stream, values=data.to_numpy(dtype=np.float64),
                          index_ns=index_ns.astype(np.int64),
                          columns=np.array([str(c) for c in data.columns]))
-            os.replace(temporary, self.folder / f"{key}.npz")
-            handle, temporary = tempfile.mkstemp(dir=self.folder, suffix=".partial")
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                json.dump(meta, stream, default=str)
-            os.replace(temporary, self.folder / f"{key}.json")
+            atomic.write_text(self.folder / f"{key}.json", json.dumps(meta, default=str))
         except OSError as err:
             logger.warning("weather cache %s not written: %s", self.folder, err)
 

@@ -303,9 +303,10 @@ N_STORE_OUT = 4
 
 @njit(cache=True)
 def _dispatch_hours(profiles, dispatchable, capacity, limit, rows, ef_shape, power, usable,
-                    rte, elec_capacity, elec_min_load, elec_supply, day_peak_pu, skip_days,
-                    aligned, energy, fleet_out, store_out, elec_out, record, hourly_fleet,
-                    hourly_store, hourly_elec):
+                    rte, elec_capacity, elec_min_load, elec_supply, sorted_profiles,
+                    neg_hour_max_pu, hour_order, positions, skip_days, must_sorted,
+                    disp_sorted, bind_pos, gen, ded, taken, energy, fleet_out, store_out,
+                    elec_out, record, hourly_fleet, hourly_store, hourly_elec):
     """One scenario-year, hour by hour; ``energy`` (usable, per storage) is updated in place.
 
     ``fleet_out`` (n_fleets, N_FLEET_OUT) must hold the year's unlimited sums on entry
@@ -314,233 +315,231 @@ def _dispatch_hours(profiles, dispatchable, capacity, limit, rows, ef_shape, pow
     nothing binds costs one comparison. ``store_out`` (n_storage, N_STORE_OUT) and
     ``elec_out`` (n_elec,) are accumulated into (callers zero them).
 
-    With ``skip_days`` (no electrolyser has dedicated fleets), a calendar day is skipped
-    whole when the stores are empty at its start and ``sum_f c[f] * day_peak_pu[d, f] <=
-    limit``: no hour of it can exceed the limit, so nothing charges, discharges, is consumed,
-    curtailed or backed off. ``day_peak_pu`` (n_fleets, n_typical_days) is each fleet's
-    largest per-unit output in each typical-year day; ``aligned`` says that each block of
-    24 calendar hours is one whole typical day (``rows[24 i + j] = 24 d + j``).
+    With ``skip_days`` (no electrolyser has dedicated fleets), only the hours that bind and
+    the hours after them while a store holds energy are visited: an hour that does not
+    bind while the stores are empty changes nothing (exact). The binding hours are found
+    as in :func:`curtailment_kernel`, from ``sorted_profiles`` (n_fleets, n_hours: hours by
+    non-increasing largest per-unit output), ``neg_hour_max_pu`` (n_hours) and
+    ``hour_order`` (n_hours: the typical hour of each sorted position), then mapped to this
+    year's calendar positions by ``positions`` (n_hours, 2: first and second position of
+    each typical hour, -1 for none). ``must_sorted``, ``disp_sorted`` (n_hours) and
+    ``bind_pos`` (2 n_hours, int64) are scratch, as are ``gen``, ``ded`` (n_fleets) and
+    ``taken`` (n_elec): allocating them per scenario-year cost more than the hours.
 
     With ``record``, ``hourly_fleet`` (5, n_fleets, n_rows: generation, delivered, curtailed,
     charged into storage, consumed by electrolysers), ``hourly_store`` (3, n_storage, n_rows:
     charged, discharged, energy at the hour's end) and ``hourly_elec`` (n_elec, n_rows: load)
-    receive every hour (no day is skipped).
+    receive every hour (none is skipped).
     """
     n_fleets = profiles.shape[0]
     n_store = power.shape[0]
     n_elec = elec_capacity.shape[0]
     n_rows = rows.shape[0]
-    gen = np.empty(n_fleets)
-    ded = np.zeros(n_fleets)      # each fleet's output taken by dedicated electrolysers
-    taken = np.zeros(n_elec)
-    fast = skip_days and not record  # no dedicated supply: day totals first, then the chain
-    must_day = np.zeros(24)
-    disp_day = np.zeros(24)
-    n_days = (n_rows + 23) // 24
-    day_bound = np.zeros(day_peak_pu.shape[1])  # sum_f c[f] * day peak[f, d] (vectorised)
+    for k in range(n_elec):
+        taken[k] = 0.0
+    fast = skip_days and not record  # no dedicated supply: only hours that can matter
+    n_bind = 0
     if fast:
+        # The hours that bind (must-run above the limit, or biomass backing off), found as
+        # in curtailment_kernel: only the leading hours in order of their largest per-unit
+        # output can, and their totals are summed in the same order as the hour rule sums
+        # them, so the test is the rule's own. They become calendar positions, sorted.
+        capacity_sum = 0.0
+        for f in range(n_fleets):
+            capacity_sum += capacity[f]
+        k = 0
+        if capacity_sum > 0.0:
+            k = np.searchsorted(neg_hour_max_pu, -limit / capacity_sum, side="left")
+        for j in range(k):
+            must_sorted[j] = 0.0
+            disp_sorted[j] = 0.0
         for f in range(n_fleets):
             c = capacity[f]
-            for d in range(day_bound.shape[0]):
-                day_bound[d] += c * day_peak_pu[f, d]
-    for day in range(n_days):
-        first = day * 24
-        last = min(first + 24, n_rows)
+            if dispatchable[f]:
+                for j in range(k):
+                    disp_sorted[j] += c * sorted_profiles[f, j]
+            else:
+                for j in range(k):
+                    must_sorted[j] += c * sorted_profiles[f, j]
+        for j in range(k):
+            must = must_sorted[j]
+            if must > limit or disp_sorted[j] > max(limit - must, 0.0):
+                h = hour_order[j]
+                bind_pos[n_bind] = positions[h, 0]
+                n_bind += 1
+                if positions[h, 1] >= 0:
+                    bind_pos[n_bind] = positions[h, 1]
+                    n_bind += 1
+        bind_pos[:n_bind].sort()
+    t = 0
+    i_bind = 0
+    while t < n_rows:
         if fast:
+            # Nothing happens in an hour that does not bind while the stores are empty.
             stored = 0.0
             for b in range(n_store):
                 stored += energy[b]
-            if stored == 0.0 and day_bound[rows[first] // 24] <= limit:
-                continue
-            # The day's hourly totals (vectorisable), then skip it if no hour binds.
-            for i in range(last - first):
-                must_day[i] = 0.0
-                disp_day[i] = 0.0
-            h0 = rows[first]
-            for f in range(n_fleets):
-                c = capacity[f]
-                if aligned:  # the day's typical hours are h0 .. h0 + 23: contiguous
-                    if dispatchable[f]:
-                        for i in range(last - first):
-                            disp_day[i] += c * profiles[f, h0 + i]
-                    else:
-                        for i in range(last - first):
-                            must_day[i] += c * profiles[f, h0 + i]
-                elif dispatchable[f]:
-                    for i in range(last - first):
-                        disp_day[i] += c * profiles[f, rows[first + i]]
-                else:
-                    for i in range(last - first):
-                        must_day[i] += c * profiles[f, rows[first + i]]
-            # Hours before the first that binds change nothing while the stores are empty;
-            # after the last that binds, nothing happens once they are empty again.
-            first_bind = last - first
-            last_bind = -1
-            for i in range(last - first):
-                if must_day[i] + disp_day[i] > limit:
-                    first_bind = min(first_bind, i)
-                    last_bind = i
             if stored == 0.0:
-                if last_bind < 0:
-                    continue
-                first += first_bind
-        else:
-            last_bind = last - first
-        day_start = day * 24
-        for r in range(first, last):
-            if fast and r - day_start > last_bind:
-                stored = 0.0
-                for b in range(n_store):
-                    stored += energy[b]
-                if stored == 0.0:
+                while i_bind < n_bind and bind_pos[i_bind] < t:
+                    i_bind += 1
+                if i_bind == n_bind:
                     break
-            h = rows[r]
-            shape = ef_shape[h]
-            dedicated = 0.0
-            if fast:
-                must = must_day[r - day_start]
-                disp = disp_day[r - day_start]
-            else:
-                must = 0.0
-                disp = 0.0
-                for f in range(n_fleets):
-                    g = capacity[f] * profiles[f, h]
-                    gen[f] = g
-                    if dispatchable[f]:
-                        disp += g
-                    else:
-                        must += g
-                # 2. dedicated electrolysers
-                for k in range(n_elec):
-                    taken[k] = 0.0
-                    avail = 0.0
-                    for f in range(n_fleets):
-                        if elec_supply[k, f]:
-                            avail += gen[f]
-                    if avail > 0.0:
-                        take = min(avail, elec_capacity[k])
-                        if take >= elec_min_load[k] * elec_capacity[k]:
-                            taken[k] = take
-                            dedicated += take
-            grid_must = must - dedicated
-            # 3. dispatchable fleets back off first
-            disp_run = min(disp, max(limit - grid_must, 0.0))
-            surplus = max(grid_must - limit, 0.0)
-            headroom = max(limit - grid_must - disp_run, 0.0)
-            # 4. storage
-            charged = 0.0
-            for b in range(n_store):
-                ch = 0.0
-                dis = 0.0
-                if surplus > 0.0:
-                    ch = min(surplus, power[b], (usable[b] - energy[b]) / rte[b])
-                    ch = max(ch, 0.0)
-                    energy[b] = min(energy[b] + ch * rte[b], usable[b])
-                    surplus -= ch
-                    charged += ch
-                    store_out[b, STORE_CHARGED] += ch
-                elif headroom > 0.0 and energy[b] > 0.0:
-                    dis = min(headroom, power[b], energy[b])
-                    energy[b] -= dis
-                    headroom -= dis
-                    store_out[b, STORE_DISCHARGED] += dis
-                    store_out[b, STORE_DISCHARGED_SHAPED] += dis * shape
-                if record:
-                    hourly_store[0, b, r] = ch
-                    hourly_store[1, b, r] = dis
-                    hourly_store[2, b, r] = energy[b]
-            # 5. surplus electrolysers
-            consumed = 0.0
-            for k in range(n_elec):
-                x = 0.0
-                room = elec_capacity[k] - taken[k]
-                if surplus > 0.0 and room > 0.0:
-                    x = min(surplus, room)
-                    if taken[k] > 0.0 or x >= elec_min_load[k] * elec_capacity[k]:
-                        surplus -= x
-                        consumed += x
-                    else:
-                        x = 0.0
-                elec_out[k] += taken[k] + x
-                if record:
-                    hourly_elec[k, r] = taken[k] + x
-            # 6. what the fleets lose: pro-rata shares of the grid-side must-run power
-            backoff = disp - disp_run
-            busy = dedicated > 0.0 or charged > 0.0 or consumed > 0.0 or surplus > 0.0 \
-                or backoff > 0.0
-            if not (busy or record):
-                continue
-            if grid_must > 0.0:
-                q_charged = charged / grid_must
-                q_consumed = consumed / grid_must
-                q_cut = surplus / grid_must
-            else:
-                q_charged = 0.0
-                q_consumed = 0.0
-                q_cut = 0.0
-            disp_keep = disp_run / disp if disp > 0.0 else 0.0
+                t = bind_pos[i_bind]
+        r = t
+        t += 1
+        h = rows[r]
+        shape = ef_shape[h]
+        dedicated = 0.0
+        if fast:
+            must = 0.0
+            disp = 0.0
             for f in range(n_fleets):
-                ded[f] = 0.0
-                if fast:
-                    gen[f] = capacity[f] * profiles[f, h]
-            for k in range(n_elec):
-                if taken[k] > 0.0:
-                    avail = 0.0
-                    for f in range(n_fleets):
-                        if elec_supply[k, f]:
-                            avail += gen[f]
-                    for f in range(n_fleets):
-                        if elec_supply[k, f]:
-                            ded[f] += gen[f] * (taken[k] / avail)
-            for f in range(n_fleets):
-                g = gen[f]
+                g = capacity[f] * profiles[f, h]
                 if dispatchable[f]:
-                    cut = g * (1.0 - disp_keep)   # backed off: not produced
-                    fleet_out[f, FLEET_GENERATION] -= cut
-                    fleet_out[f, FLEET_DELIVERED] -= cut
-                    fleet_out[f, FLEET_DELIVERED_SHAPED] -= cut * shape
-                    fleet_out[f, FLEET_BACKOFF] += cut
-                    if record:
-                        hourly_fleet[0, f, r] = g - cut
-                        hourly_fleet[1, f, r] = g - cut
-                        hourly_fleet[2, f, r] = 0.0
-                        hourly_fleet[3, f, r] = 0.0
-                        hourly_fleet[4, f, r] = 0.0
+                    disp += g
                 else:
-                    side = g - ded[f]
-                    ch = side * q_charged
-                    cons = side * q_consumed + ded[f]
-                    cut = side * q_cut
-                    lost = ch + cons + cut
-                    fleet_out[f, FLEET_DELIVERED] -= lost
-                    fleet_out[f, FLEET_DELIVERED_SHAPED] -= lost * shape
-                    fleet_out[f, FLEET_CHARGED] += ch
-                    fleet_out[f, FLEET_CONSUMED] += cons
-                    fleet_out[f, FLEET_CURTAILED] += cut
-                    if record:
-                        hourly_fleet[0, f, r] = g
-                        hourly_fleet[1, f, r] = g - lost
-                        hourly_fleet[2, f, r] = cut
-                        hourly_fleet[3, f, r] = ch
-                        hourly_fleet[4, f, r] = cons
+                    must += g
+        else:
+            must = 0.0
+            disp = 0.0
+            for f in range(n_fleets):
+                g = capacity[f] * profiles[f, h]
+                gen[f] = g
+                if dispatchable[f]:
+                    disp += g
+                else:
+                    must += g
+            # 2. dedicated electrolysers
+            for k in range(n_elec):
+                taken[k] = 0.0
+                avail = 0.0
+                for f in range(n_fleets):
+                    if elec_supply[k, f]:
+                        avail += gen[f]
+                if avail > 0.0:
+                    take = min(avail, elec_capacity[k])
+                    if take >= elec_min_load[k] * elec_capacity[k]:
+                        taken[k] = take
+                        dedicated += take
+        grid_must = must - dedicated
+        # 3. dispatchable fleets back off first
+        disp_run = min(disp, max(limit - grid_must, 0.0))
+        surplus = max(grid_must - limit, 0.0)
+        headroom = max(limit - grid_must - disp_run, 0.0)
+        # 4. storage
+        charged = 0.0
+        for b in range(n_store):
+            ch = 0.0
+            dis = 0.0
+            if surplus > 0.0:
+                ch = min(surplus, power[b], (usable[b] - energy[b]) / rte[b])
+                ch = max(ch, 0.0)
+                energy[b] = min(energy[b] + ch * rte[b], usable[b])
+                surplus -= ch
+                charged += ch
+                store_out[b, STORE_CHARGED] += ch
+            elif headroom > 0.0 and energy[b] > 0.0:
+                dis = min(headroom, power[b], energy[b])
+                energy[b] -= dis
+                headroom -= dis
+                store_out[b, STORE_DISCHARGED] += dis
+                store_out[b, STORE_DISCHARGED_SHAPED] += dis * shape
+            if record:
+                hourly_store[0, b, r] = ch
+                hourly_store[1, b, r] = dis
+                hourly_store[2, b, r] = energy[b]
+        # 5. surplus electrolysers
+        consumed = 0.0
+        for k in range(n_elec):
+            x = 0.0
+            room = elec_capacity[k] - taken[k]
+            if surplus > 0.0 and room > 0.0:
+                x = min(surplus, room)
+                if taken[k] > 0.0 or x >= elec_min_load[k] * elec_capacity[k]:
+                    surplus -= x
+                    consumed += x
+                else:
+                    x = 0.0
+            elec_out[k] += taken[k] + x
+            if record:
+                hourly_elec[k, r] = taken[k] + x
+        # 6. what the fleets lose: pro-rata shares of the grid-side must-run power
+        backoff = disp - disp_run
+        busy = dedicated > 0.0 or charged > 0.0 or consumed > 0.0 or surplus > 0.0 \
+            or backoff > 0.0
+        if not (busy or record):
+            continue
+        if grid_must > 0.0:
+            q_charged = charged / grid_must
+            q_consumed = consumed / grid_must
+            q_cut = surplus / grid_must
+        else:
+            q_charged = 0.0
+            q_consumed = 0.0
+            q_cut = 0.0
+        disp_keep = disp_run / disp if disp > 0.0 else 0.0
+        for f in range(n_fleets):
+            ded[f] = 0.0
+            if fast:
+                gen[f] = capacity[f] * profiles[f, h]
+        for k in range(n_elec):
+            if taken[k] > 0.0:
+                avail = 0.0
+                for f in range(n_fleets):
+                    if elec_supply[k, f]:
+                        avail += gen[f]
+                for f in range(n_fleets):
+                    if elec_supply[k, f]:
+                        ded[f] += gen[f] * (taken[k] / avail)
+        for f in range(n_fleets):
+            g = gen[f]
+            if dispatchable[f]:
+                cut = g * (1.0 - disp_keep)   # backed off: not produced
+                fleet_out[f, FLEET_GENERATION] -= cut
+                fleet_out[f, FLEET_DELIVERED] -= cut
+                fleet_out[f, FLEET_DELIVERED_SHAPED] -= cut * shape
+                fleet_out[f, FLEET_BACKOFF] += cut
+                if record:
+                    hourly_fleet[0, f, r] = g - cut
+                    hourly_fleet[1, f, r] = g - cut
+                    hourly_fleet[2, f, r] = 0.0
+                    hourly_fleet[3, f, r] = 0.0
+                    hourly_fleet[4, f, r] = 0.0
+            else:
+                side = g - ded[f]
+                ch = side * q_charged
+                cons = side * q_consumed + ded[f]
+                cut = side * q_cut
+                lost = ch + cons + cut
+                fleet_out[f, FLEET_DELIVERED] -= lost
+                fleet_out[f, FLEET_DELIVERED_SHAPED] -= lost * shape
+                fleet_out[f, FLEET_CHARGED] += ch
+                fleet_out[f, FLEET_CONSUMED] += cons
+                fleet_out[f, FLEET_CURTAILED] += cut
+                if record:
+                    hourly_fleet[0, f, r] = g
+                    hourly_fleet[1, f, r] = g - lost
+                    hourly_fleet[2, f, r] = cut
+                    hourly_fleet[3, f, r] = ch
+                    hourly_fleet[4, f, r] = cons
     for b in range(n_store):
         store_out[b, STORE_ENERGY_END] = energy[b]
 
 
 @njit(cache=True, parallel=True)
-def dispatch_kernel(profiles, dispatchable, peak_pu, day_peak_pu, energy_per_mw,
-                    shaped_per_mw, capacity_mw, export_limit_mw, year_rows, n_rows, aligned,
-                    ef_shape, storage_power_mw, storage_usable_mwh, storage_rte,
-                    elec_capacity_mw, elec_min_load, elec_supply, out_fleet, out_store,
-                    out_elec):
+def dispatch_kernel(profiles, dispatchable, peak_pu, sorted_profiles, neg_hour_max_pu,
+                    hour_order, positions, energy_per_mw, shaped_per_mw, capacity_mw,
+                    export_limit_mw, year_rows, n_rows, ef_shape, storage_power_mw,
+                    storage_usable_mwh, storage_rte, elec_capacity_mw, elec_min_load,
+                    elec_supply, out_fleet, out_store, out_elec):
     """Hourly dispatch with storage and electrolysers, per scenario, year and unit.
 
     Scenarios run in parallel (``prange``); within one scenario the years and hours run in
     calendar order, since the storage state carries over. Exact pruning, in the spirit of
     :func:`curtailment_kernel`: a year is skipped (its sums are the unlimited ones) when no
     hour can exceed the limit (``sum_f c[f] * peak[f] <= L``), every store is empty at its
-    start and no electrolyser has dedicated fleets; within a year, so is every day that
-    starts with empty stores and whose fleets' daily peaks cannot reach the limit (see
+    start and no electrolyser has dedicated fleets; within a year, only the binding hours and
+    the hours after them while a store holds energy are visited (see
     :func:`_dispatch_hours`).
 
     Parameters
@@ -551,8 +550,15 @@ def dispatch_kernel(profiles, dispatchable, peak_pu, day_peak_pu, energy_per_mw,
         1 for a fleet that backs off when the limit binds (biomass), else 0.
     peak_pu : ndarray, shape (n_fleets,)
         ``profiles.max(axis=1)``. [MW/MW]
-    day_peak_pu : ndarray, shape (n_fleets, n_hours // 24)
-        Each fleet's largest per-unit output in each typical-year day. [MW/MW]
+    sorted_profiles : ndarray, shape (n_fleets, n_hours)
+        ``profiles`` with the hours ordered by non-increasing ``profiles.max(axis=0)``.
+        [MW/MW]
+    neg_hour_max_pu : ndarray, shape (n_hours,)
+        ``-profiles.max(axis=0)`` in that order (non-decreasing). [MW/MW]
+    hour_order : ndarray of int64, shape (n_hours,)
+        Typical-year hour of each sorted position.
+    positions : ndarray of int64, shape (n_years, n_hours, 2)
+        Calendar position(s) of each typical hour in each year; -1 where it has no second.
     energy_per_mw, shaped_per_mw : ndarray, shape (n_years, n_fleets)
         Annual sums of the profiles, plain and weighted by ``ef_shape``
         (:func:`profile_year_sums`). [MWh/MW]
@@ -564,9 +570,6 @@ def dispatch_kernel(profiles, dispatchable, peak_pu, day_peak_pu, energy_per_mw,
         Typical-year row of each hour of each calendar year (leap years repeat Feb 28).
     n_rows : ndarray of int64, shape (n_years,)
         Hours in each year (8760 or 8784).
-    aligned : bool
-        Every block of 24 calendar hours is one whole typical-year day, and
-        ``day_peak_pu`` holds the typical days' peaks (else it holds the year's peak).
     ef_shape : ndarray, shape (n_hours,)
         Hourly multiplier of the annual emission factor. [1]
     storage_power_mw : ndarray, shape (n_scenarios, n_years, n_storage)
@@ -600,8 +603,15 @@ def dispatch_kernel(profiles, dispatchable, peak_pu, day_peak_pu, energy_per_mw,
                 has_dedicated = True
     no_hours = np.empty((0, 0, 0))
     no_elec_hours = np.empty((0, 0))
+    n_hours = profiles.shape[1]
     for s in prange(n_scen):
         energy = np.zeros(n_store)
+        must_sorted = np.empty(n_hours)
+        disp_sorted = np.empty(n_hours)
+        bind_pos = np.empty(2 * n_hours, dtype=np.int64)
+        gen = np.empty(n_fleets)
+        ded = np.zeros(n_fleets)
+        taken = np.zeros(n_elec)
         for y in range(n_years):
             out_store[s, y, :, :] = 0.0
             out_elec[s, y, :] = 0.0
@@ -624,9 +634,11 @@ def dispatch_kernel(profiles, dispatchable, peak_pu, day_peak_pu, energy_per_mw,
             _dispatch_hours(profiles, dispatchable, capacity_mw[s, y], limit,
                             year_rows[y, :n_rows[y]], ef_shape, storage_power_mw[s, y],
                             storage_usable_mwh[s, y], storage_rte, elec_capacity_mw[s, y],
-                            elec_min_load, elec_supply, day_peak_pu, not has_dedicated,
-                            aligned, energy, out_fleet[s, y], out_store[s, y], out_elec[s, y], False,
-                            no_hours, no_hours, no_elec_hours)
+                            elec_min_load, elec_supply, sorted_profiles, neg_hour_max_pu,
+                            hour_order, positions[y], not has_dedicated, must_sorted,
+                            disp_sorted, bind_pos, gen, ded, taken, energy, out_fleet[s, y],
+                            out_store[s, y],
+                            out_elec[s, y], False, no_hours, no_hours, no_elec_hours)
 
 
 @njit(cache=True)
@@ -654,8 +666,11 @@ def dispatch_year(profiles, dispatchable, capacity_mw, export_limit_mw, rows, ef
     elec_out = np.zeros(elec_min_load.shape[0])
     _dispatch_hours(profiles, dispatchable, capacity_mw, export_limit_mw, rows, ef_shape,
                     storage_power_mw, storage_usable_mwh, storage_rte, elec_capacity_mw,
-                    elec_min_load, elec_supply, np.empty((n_fleets, 0)), False, False, energy,
-                    fleet_out, store_out, elec_out, True, out_hourly_fleet, out_hourly_store,
+                    elec_min_load, elec_supply, np.empty((n_fleets, 0)), np.empty(0),
+                    np.empty(0, dtype=np.int64), np.empty((0, 2), dtype=np.int64), False,
+                    np.empty(0), np.empty(0), np.empty(0, dtype=np.int64), np.empty(n_fleets),
+                    np.zeros(n_fleets), np.zeros(elec_min_load.shape[0]), energy, fleet_out,
+                    store_out, elec_out, True, out_hourly_fleet, out_hourly_store,
                     out_hourly_elec)
 
 
@@ -744,22 +759,27 @@ def dispatch_energy(profiles, capacity_mw, export_limit_mw, year_rows, n_rows, *
     shaped_per_mw = np.empty((n_years, n_fleets))
     profile_year_sums(profiles, hour_weights, ef_shape, energy_per_mw, shaped_per_mw)
     peak_pu = np.ascontiguousarray(profiles.max(axis=1)) if n_hours else np.zeros(n_fleets)
-    n_days = n_hours // 24
-    whole_days = bool(n_days * 24 == n_hours and n_days > 0 and all(
-        n % 24 == 0 and np.array_equal(
-            year_rows[y, :n].reshape(-1, 24),
-            year_rows[y, :n:24][:, None] + np.arange(24)) and year_rows[y, :n:24].min() % 24 == 0
-        and not (year_rows[y, :n:24] % 24).any()
-        for y, n in enumerate(n_rows)))
-    if whole_days:  # every block of 24 calendar hours is one typical day
-        day_peak_pu = np.ascontiguousarray(profiles.reshape(n_fleets, n_days, 24).max(axis=2))
-    else:  # not whole days: every "day" bounded by the year's peak
-        day_peak_pu = np.ascontiguousarray(
-            np.broadcast_to(peak_pu[:, None], (n_fleets, max(n_hours, 1))))
+    # Hours by their largest per-unit output, highest first (see curtailment_kernel), and
+    # where each typical hour falls in each calendar year (at most twice: leap years).
+    hour_max = profiles.max(axis=0) if n_fleets else np.zeros(n_hours)
+    order = np.argsort(-hour_max, kind="stable")
+    positions = np.full((n_years, n_hours, 2), -1, dtype=np.int64)
+    for y in range(n_years):
+        rows_y = year_rows[y, :n_rows[y]]
+        seen = np.bincount(rows_y, minlength=n_hours)
+        if seen.max(initial=0) > 2:
+            raise ValueError("year_rows: a typical hour occurs more than twice in a year")
+        hours, first = np.unique(rows_y, return_index=True)  # first occurrences
+        positions[y, hours, 0] = first
+        again = np.ones(rows_y.size, dtype=bool)
+        again[first] = False
+        positions[y, rows_y[again], 1] = np.nonzero(again)[0]
     out_fleet = np.empty((n_scen, n_years, n_fleets, N_FLEET_OUT))
     out_store = np.empty((n_scen, n_years, rte.shape[0], N_STORE_OUT))
     out_elec = np.empty((n_scen, n_years, n_elec))
-    dispatch_kernel(profiles, dispatchable, peak_pu, day_peak_pu, energy_per_mw, shaped_per_mw,
-                    capacity_mw, export_limit_mw, year_rows, n_rows, whole_days, ef_shape, power, usable,
-                    rte, elec, min_load, elec_supply, out_fleet, out_store, out_elec)
+    dispatch_kernel(profiles, dispatchable, peak_pu, np.ascontiguousarray(profiles[:, order]),
+                    np.ascontiguousarray(-hour_max[order]), order.astype(np.int64), positions,
+                    energy_per_mw, shaped_per_mw, capacity_mw, export_limit_mw, year_rows,
+                    n_rows, ef_shape, power, usable, rte, elec, min_load, elec_supply,
+                    out_fleet, out_store, out_elec)
     return {"fleet": out_fleet, "store": out_store, "elec": out_elec}

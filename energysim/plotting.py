@@ -789,7 +789,7 @@ def typical_day_figure(profiles, titles=None, year=None, units="cn"):
     Parameters
     ----------
     profiles : sequence of pandas.DataFrame
-        One per scenario, from ``energysim.report.typical_day_profiles``: index
+        One per scenario, from ``energysim.comparison.typical_day_profiles``: index
         ``(season, hour)`` with seasons ``DJF``..``SON`` and local hours 0..23, one column
         per technology holding the mean delivered power. [MW]
     titles : sequence of str, optional
@@ -863,7 +863,7 @@ def monthly_heatmap_figure(tables, titles=None, year=None, units="cn"):
     Parameters
     ----------
     tables : sequence of pandas.DataFrame
-        One per scenario, from ``energysim.report.monthly_hour_table``: 12 rows (months
+        One per scenario, from ``energysim.comparison.monthly_hour_table``: 12 rows (months
         1..12) by 24 columns (local hours 0..23) of mean delivered power. [MW]
     titles : sequence of str, optional
         Panel titles, one per table.

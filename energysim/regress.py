@@ -41,11 +41,11 @@ import json
 import math
 import os
 import sys
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from energysim import atomic
 from energysim.errors import EnergysimError, OutputError
 
 if sys.version_info >= (3, 11):
@@ -409,27 +409,10 @@ def write_baseline(path, document):
     path = Path(path)
     text = json.dumps(document, indent=1, ensure_ascii=False, allow_nan=False) + "\n"
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
-                                             suffix=".tmp")
-        try:
-            os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes 0600; a baseline is shared
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                stream.write(text)
-                stream.flush()
-                os.fsync(stream.fileno())
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        atomic.make_folder(path.parent)
+        atomic.write_text(path, text)
     except OSError as err:
         raise OutputError(f"{path}: cannot write baseline: {err.strerror or err}") from err
-
-
-def _umask():
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def provenance_of(result):

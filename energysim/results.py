@@ -1,9 +1,12 @@
-"""Results: the Result object, the column schema and the atomic writers.
+"""Results: the Result object, the column schema, and the result folder both ways.
 
-Owns what a result contains and how it is put on disk (CSV, Parquet with the unit schema in
-its metadata, JSON summary); imports only ``errors``, ``units`` and ``timeutils``. A result
-folder is written under a temporary name and renamed into place, so a reader sees either
-the previous complete result or the new complete one, never a mixture.
+Owns what a result contains, how it is put on disk (CSV, Parquet with the unit schema in
+its metadata, JSON summary; :func:`write_result`, :meth:`Result.write`) and how a result
+folder is read back into the same type (:func:`read_result`); imports only ``errors``,
+``units``, ``timeutils`` and ``atomic`` (and :mod:`energysim.plotting` inside
+:meth:`Result.write`, only when figures are drawn). A result folder is written under a
+temporary name and renamed into place, so a reader sees either the previous complete result
+or the new complete one, never a mixture; single files go through :mod:`energysim.atomic`.
 """
 
 from __future__ import annotations
@@ -22,8 +25,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from energysim import units
-from energysim.errors import OutputError, OutputExistsError
+from energysim import atomic, units
+from energysim.errors import OutputError, OutputExistsError, ScenarioError, WeatherDataError
+from energysim.timeutils import CHINA_STANDARD_TIME, ensure_utc
 
 #: Column -> (unit, description) of the annual table (one row per year and fleet).
 ANNUAL_SCHEMA = {
@@ -73,9 +77,19 @@ CN_COLUMNS = {
     "cumulative_avoided_wan_tco2": ("cumulative_avoided_tco2", units.t_to_wan_t),
     "avoided_coal_wan_tce": ("avoided_coal_tce", units.t_to_wan_t),
 }
+CN_COLUMNS["cumulative_avoided_coal_wan_tce"] = ("cumulative_avoided_coal_tce", units.t_to_wan_t)
 CN_UNITS = {"installed_wan_kw": "万千瓦", "delivered_yi_kwh": "亿千瓦时",
             "avoided_wan_tco2": "万吨CO2", "cumulative_avoided_wan_tco2": "万吨CO2",
-            "avoided_coal_wan_tce": "万吨标准煤"}
+            "avoided_coal_wan_tce": "万吨标准煤", "cumulative_avoided_coal_wan_tce": "万吨标准煤"}
+#: The two unit systems of printed and written output (``--units``).
+UNIT_SYSTEMS = ("cn", "si")
+
+#: Columns a result folder's tables must have to be read back.
+TOTALS_COLUMNS = ("year", "installed_pv_mw", "installed_wind_mw", "delivered_mwh",
+                  "curtailed_mwh", "avoided_tco2", "cumulative_avoided_tco2")
+ANNUAL_COLUMNS = ("year", "fleet", "technology", "installed_mw", "delivered_mwh")
+HOURLY_COLUMNS = ("time", "fleet", "technology", "delivered_mw")
+_RESULT_HINT = "give a result folder written by `energysim run` (OUT/<scenario name>/)"
 
 
 #: The marker every result's ``summary.json`` carries: ``--overwrite`` replaces a folder
@@ -142,12 +156,19 @@ class Result:
     totals : pandas.DataFrame
         One row per year, all fleets summed, with the 3060 progress columns.
     hourly : dict of int to pandas.DataFrame
-        Hourly tables by year; columns in :data:`HOURLY_SCHEMA`.
+        Hourly tables by the site's local calendar year; columns in :data:`HOURLY_SCHEMA`,
+        ``time`` tz-aware UTC. A dict, not one concatenated frame: each year is its own
+        file (``hourly_<year>.parquet``) and only the years asked for are simulated hourly;
+        ``pandas.concat(result.hourly.values())`` gives one frame.
     summary : dict
-        Headline figures and milestones (JSON-ready).
+        Headline figures and milestones (JSON-ready; ``summary.json`` without its
+        ``provenance`` key).
     metadata : dict
         Provenance: resolved scenario, its hash, weather hash and source, package
-        versions, defaults applied, weather repairs.
+        versions, defaults applied, weather repairs (``summary.json["provenance"]``, plus
+        ``scenario_toml`` from ``scenario.toml``).
+    path : pathlib.Path or None
+        The folder it was read from (:func:`read_result`); None for a fresh run.
     """
 
     name: str
@@ -156,6 +177,45 @@ class Result:
     hourly: dict = field(default_factory=dict)
     summary: dict = field(default_factory=dict)
     metadata: dict = field(default_factory=dict)
+    path: Path | None = None
+
+    @property
+    def scenario(self):
+        """The resolved scenario as plain data (SI units); empty if not recorded. [dict]"""
+        return self.metadata.get("scenario") or {}
+
+    def write(self, out_dir, *, overwrite=False, units="cn", figures=True):
+        """Write this result as ``out_dir/<name>/`` (see :func:`write_result`).
+
+        Parameters
+        ----------
+        out_dir : str or Path
+            Parent folder; created if missing.
+        overwrite : bool, default False
+            Replace an existing result folder (as a whole).
+        units : {"cn", "si"}, default "cn"
+            ``cn`` adds the 万千瓦 / 亿千瓦时 / 万吨 columns next to the SI ones (SI columns
+            are always written).
+        figures : bool, default True
+            Draw the PNG figures (:func:`energysim.plotting.save_figures`).
+
+        Returns
+        -------
+        Path
+            The result folder.
+        """
+        if units not in UNIT_SYSTEMS:
+            raise ValueError(f"units={units!r}: use one of {', '.join(UNIT_SYSTEMS)}")
+        draw = None
+        if figures:
+            # The one upward import (declared in tests/test_layers.py): drawing needs
+            # matplotlib, so it is loaded only when figures are asked for.
+            from energysim import plotting
+
+            def draw(result, folder):
+                plotting.save_figures(result, folder, units=units)
+        return write_result(self, out_dir, overwrite=overwrite, cn_units=units == "cn",
+                            figures=draw)
 
 
 def with_cn_units(frame):
@@ -226,7 +286,7 @@ def write_result(result, out_dir, *, overwrite=False, cn_units=False, figures=No
         raise OutputExistsError(f"{final}: result exists: pass --overwrite to replace it")
     check_replaceable(final)
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
+        atomic.make_folder(out_dir)
         _remove_abandoned(out_dir, result.name)
         # The pid in the name tells a later run whether the writer is still alive.
         staging = Path(tempfile.mkdtemp(prefix=f".{result.name}.{os.getpid()}.", suffix=".partial",
@@ -251,29 +311,34 @@ def write_result(result, out_dir, *, overwrite=False, cn_units=False, figures=No
 def _write_files(result, folder, cn_units, figures):
     annual = with_cn_units(result.annual) if cn_units else result.annual
     totals = with_cn_units(result.totals) if cn_units else result.totals
-    to_csv(annual, folder / "annual.csv")
-    to_parquet(annual, folder / "annual.parquet", ANNUAL_SCHEMA)
-    to_csv(totals, folder / "totals.csv")
+    with atomic.atomic_path(folder / "annual.csv") as temporary:
+        to_csv(annual, temporary)
+    with atomic.atomic_path(folder / "annual.parquet") as temporary:
+        to_parquet(annual, temporary, ANNUAL_SCHEMA)
+    with atomic.atomic_path(folder / "totals.csv") as temporary:
+        to_csv(totals, temporary)
     for year, frame in sorted(result.hourly.items()):
         name = "hourly.parquet" if len(result.hourly) == 1 else f"hourly_{year}.parquet"
-        to_parquet(frame, folder / name, HOURLY_SCHEMA)
+        with atomic.atomic_path(folder / name) as temporary:
+            to_parquet(frame, temporary, HOURLY_SCHEMA)
     provenance = {k: v for k, v in result.metadata.items() if k != "scenario_toml"}
     summary = {**RESULT_FORMAT, **result.summary, "provenance": provenance}
-    (folder / "summary.json").write_text(
-        json.dumps(summary, indent=2, ensure_ascii=False, default=_json_default) + "\n",
-        encoding="utf-8")
+    atomic.write_text(folder / "summary.json",
+                      json.dumps(summary, indent=2, ensure_ascii=False,
+                                 default=_json_default) + "\n")
     if "scenario_toml" in result.metadata:
-        (folder / "scenario.toml").write_text(result.metadata["scenario_toml"], encoding="utf-8")
+        atomic.write_text(folder / "scenario.toml", result.metadata["scenario_toml"])
     if figures is not None:
         figures(result, folder)
-    for path in folder.iterdir():  # make sure bytes are on disk before the rename
+    for path in folder.iterdir():  # figures too: bytes on disk and one mode before the rename
         with open(path, "rb") as handle:
+            os.fchmod(handle.fileno(), atomic.file_mode())
             os.fsync(handle.fileno())
 
 
 def swap_into_place(staging, final, overwrite):
-    """Move the finished ``staging`` folder to ``final`` atomically (replacing it if ``overwrite``)."""
-    os.chmod(staging, 0o755)  # mkdtemp makes it private; a result folder is for sharing
+    """Move the finished ``staging`` folder to ``final`` atomically (replaced if ``overwrite``)."""
+    os.chmod(staging, atomic.folder_mode())  # mkdtemp makes it private; a result is shared
     if not final.exists():
         os.rename(staging, final)  # atomic; fails if another run created it meanwhile
         return
@@ -335,7 +400,7 @@ def _remove_abandoned(out_dir, name):
     retired, abandoned = [], []
     for path in out_dir.iterdir():
         match = pattern.fullmatch(path.name)
-        if match is None or _process_alive(int(match["pid"] or match["spid"])):
+        if match is None or atomic.process_alive(int(match["pid"] or match["spid"])):
             continue
         (retired if match["old"] else abandoned).append(path)
     if retired and not final.exists():
@@ -346,18 +411,6 @@ def _remove_abandoned(out_dir, name):
         shutil.rmtree(path, ignore_errors=True)
 
 
-def _process_alive(pid):
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process
-        return True
-    return True
-
-
 def _json_default(value):
     if isinstance(value, (np.floating, np.integer)):
         return value.item()
@@ -366,3 +419,233 @@ def _json_default(value):
     if isinstance(value, (pd.Timestamp,)):
         return value.isoformat()
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+# --------------------------------------------------------------------------- reading
+
+def read_result(folder):
+    """Read a result folder written by ``energysim run`` (or :meth:`Result.write`).
+
+    Parameters
+    ----------
+    folder : str or Path
+        The folder ``OUT/<scenario name>/``.
+
+    Returns
+    -------
+    Result
+        The same type a run returns: ``annual`` (``annual.parquet``, else ``annual.csv``),
+        ``totals`` (``totals.csv``), ``hourly`` by local calendar year
+        (``hourly.parquet`` / ``hourly_<year>.parquet``; may be empty), ``summary``
+        (``summary.json`` without ``provenance``), ``metadata`` (the provenance, plus
+        ``scenario_toml`` when ``scenario.toml`` is there) and ``path``. [MW, MWh, tCO2]
+
+    Raises
+    ------
+    ScenarioError
+        One line naming the path and what is wrong: not a folder, a missing file
+        (``summary.json``, ``totals.csv``, ``annual.parquet``/``annual.csv``), a file that
+        cannot be read, a missing column, or a column stored in another unit.
+    """
+    path = Path(folder)
+    if not path.exists():
+        raise ScenarioError(f"{path}: no such folder: {_RESULT_HINT}")
+    if not path.is_dir():
+        raise ScenarioError(f"{path}: not a folder: {_RESULT_HINT}")
+    annual_file = path / "annual.parquet"
+    if not annual_file.is_file():
+        annual_file = path / "annual.csv"
+    wanted = (path / "summary.json", path / "totals.csv", annual_file)
+    missing = [p.name if p is not annual_file else "annual.parquet (or annual.csv)"
+               for p in wanted if not p.is_file()]
+    if missing:
+        raise ScenarioError(f"{path}: not an energysim result folder: {', '.join(missing)} "
+                            f"missing: {_RESULT_HINT}")
+    summary = _read_summary(path / "summary.json")
+    totals = _read_table(path / "totals.csv", TOTALS_COLUMNS)
+    annual = _read_table(annual_file, ANNUAL_COLUMNS)
+    metadata = dict(summary.pop("provenance", None) or {})
+    for key in RESULT_FORMAT:  # the folder's marker, not part of the run's summary
+        summary.pop(key, None)
+    toml_file = path / "scenario.toml"
+    if toml_file.is_file():
+        try:
+            metadata["scenario_toml"] = toml_file.read_text(encoding="utf-8")
+        except (OSError, ValueError) as err:
+            raise ScenarioError(f"{toml_file}: cannot read: {_reason(err)}") from None
+    zone = site_timezone_of(metadata.get("scenario") or {}, where=path / "summary.json")
+    hourly = {}
+    for file in sorted(path.glob("hourly*.parquet")):
+        frame = _read_table(file, HOURLY_COLUMNS)
+        try:
+            frame["time"] = ensure_utc(pd.DatetimeIndex(frame["time"]), where=f"{file} time")
+        except WeatherDataError as err:
+            raise ScenarioError(str(err)) from None
+        if len(frame):
+            middle = frame["time"].iloc[len(frame) // 2].tz_convert(zone)
+            hourly[int(middle.year)] = frame
+    return Result(name=str(summary["scenario"]), annual=annual, totals=totals, hourly=hourly,
+                  summary=summary, metadata=metadata, path=path)
+
+
+def read_results(folders):
+    """Read several result folders; every one is checked before any is used.
+
+    Parameters
+    ----------
+    folders : sequence of str or Path
+
+    Returns
+    -------
+    list of Result
+
+    Raises
+    ------
+    ScenarioError
+        If no folder is given, or for the first that is not a result folder.
+    """
+    folders = list(folders)
+    if not folders:
+        raise ScenarioError("no result folder given: " + _RESULT_HINT)
+    return [read_result(f) for f in folders]
+
+
+def site_timezone_of(scenario, where="scenario"):
+    """The site's time zone of a resolved scenario dict (UTC+8 if it names none). [tzinfo]
+
+    Raises
+    ------
+    ScenarioError
+        If the scenario names a time zone that is not an IANA name.
+    """
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    name = (scenario.get("site") or {}).get("timezone")
+    if not name:
+        return CHINA_STANDARD_TIME
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ScenarioError(f"{where}: site timezone {name!r} unknown: use an IANA name "
+                            "such as 'Asia/Shanghai'") from None
+
+
+def _read_summary(file):
+    try:
+        summary = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise ScenarioError(f"{file}: cannot read: {_reason(err)}") from None
+    if not isinstance(summary, dict) or "scenario" not in summary:
+        raise ScenarioError(f"{file}: no 'scenario' key: not an energysim summary")
+    if not isinstance(summary.get("milestones", []), list):
+        raise ScenarioError(f"{file}: 'milestones' is not a list: not an energysim summary")
+    return summary
+
+
+def _read_table(file, columns):
+    try:
+        if file.suffix == ".parquet":
+            frame = pd.read_parquet(file)
+            _check_units(file, frame.columns)
+        else:
+            frame = pd.read_csv(file, encoding="utf-8")
+    except (OSError, ValueError) as err:
+        raise ScenarioError(f"{file}: cannot read: {_reason(err)}") from None
+    absent = [c for c in columns if c not in frame.columns]
+    if absent:
+        raise ScenarioError(f"{file}: column{'s' if len(absent) > 1 else ''} "
+                            f"{', '.join(absent)} missing: not an energysim result table")
+    return frame
+
+
+def _check_units(file, columns):
+    """The units stored in a Parquet file must be the ones the schema promises."""
+    stored = read_parquet_schema(file)
+    for column in columns:
+        expected = unit_of(column)
+        given = (stored.get(column) or {}).get("unit")
+        if given is not None and expected and given != expected:
+            raise ScenarioError(f"{file}: column {column} is in {given!r}: expected "
+                                f"{expected!r} (written by another energysim version?)")
+
+
+def _reason(err):
+    text = getattr(err, "strerror", None) or str(err)
+    return " ".join(str(text).split())[:200] or type(err).__name__
+
+
+# --------------------------------------------------------------------------- targets
+
+def target_progress(totals, scenario):
+    """Progress towards each capacity target of a scenario.
+
+    Parameters
+    ----------
+    totals : pandas.DataFrame
+        One row per year with ``installed_pv_mw`` and ``installed_wind_mw``. [MW]
+    scenario : dict
+        The resolved scenario as plain data (``targets.capacity``: technology, year,
+        capacity_mw).
+
+    Returns
+    -------
+    list of dict
+        One per target: ``technology``, ``year``, ``label``, ``target_mw``, ``reached_mw``
+        (installed in the target year, or in the last simulated year before it),
+        ``reached_year`` and ``share`` (reached / target). [MW, 1]
+    """
+    by_year = totals.set_index("year")
+    progress = []
+    for target in ((scenario.get("targets") or {}).get("capacity") or []):
+        year = int(target["year"])
+        column = f"installed_{target['technology']}_mw"
+        known = [y for y in by_year.index if y <= year]
+        if not known or column not in by_year:
+            continue
+        reached_year = int(max(known))
+        reached = float(by_year.at[reached_year, column])
+        goal = float(target["capacity_mw"])
+        progress.append({"technology": target["technology"], "year": year,
+                         "label": target.get("label") or "",
+                         "target_mw": goal, "reached_mw": reached,
+                         "reached_year": reached_year,
+                         "share": reached / goal if goal else float("nan")})
+    return progress
+
+
+#: Relative tolerance of "maximum installed capacity" in :func:`full_buildout_year`.
+BUILDOUT_RTOL = 1e-9
+
+
+def full_buildout_year(totals):
+    """The first year with the full build-out: the first year of maximum installed capacity.
+
+    Parameters
+    ----------
+    totals : pandas.DataFrame
+        One row per year with ``installed_pv_mw`` and ``installed_wind_mw`` (or
+        ``installed_mw``). [MW]
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> full_buildout_year(pd.DataFrame({"year": [2025, 2026, 2027, 2028],
+    ...                                  "installed_mw": [10.0, 50.0, 50.0, 40.0]}))
+    2026
+    >>> full_buildout_year(pd.DataFrame({"year": [2035, 2047],
+    ...                                  "installed_mw": [11599.5, 11599.500000000002]}))
+    2035
+    """
+    if "installed_mw" in totals:
+        installed = totals["installed_mw"].to_numpy(dtype=float)
+    else:
+        installed = (totals["installed_pv_mw"].to_numpy(dtype=float)
+                     + totals["installed_wind_mw"].to_numpy(dtype=float))
+    # Relative tolerance: repowered cohorts can add a few ulp to a later year's sum, and a
+    # table read back from CSV (10 significant digits) must give the same year.
+    peak = installed.max()
+    first = np.flatnonzero(installed >= peak - BUILDOUT_RTOL * abs(peak))[0]
+    return int(totals["year"].to_numpy()[first])

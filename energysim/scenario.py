@@ -868,7 +868,8 @@ class Targets(_Model):
 class Output(_Model):
     """What `run` writes besides the annual table."""
 
-    hourly_years: Optional[list[int]] = Field(None, description="default: the first year")
+    hourly_years: Optional[list[int]] = Field(
+        None, description="default: the first year with the full build-out")
 
 
 class Scenario(_Model):
@@ -1240,14 +1241,39 @@ _SUFFIX_HINTS = {
 }
 
 
-def format_validation_error(err, data, where):
-    """Turn a pydantic ValidationError into one line: file, table, key, value, what is allowed."""
+def format_validation_error(err, data, where, *, location=None, allowed=None, shown=None):
+    """Turn a pydantic ValidationError into one line: file, table, key, value, what is allowed.
+
+    Parameters
+    ----------
+    err : pydantic.ValidationError
+    data : dict
+        The input that was validated (fleets are named by their ``name`` in locations).
+    where : str
+        The file (or other source), the first word of the line.
+    location : callable, optional
+        ``location(loc, data) -> str`` renders a pydantic location; default: the
+        scenario's ``[pv.utility-pv] key``. Another file format (the sweep file) passes
+        its own.
+    allowed : callable, optional
+        ``allowed(loc, data) -> list of str``: the keys allowed where an unknown key was
+        given; default: the scenario model's, with a hint for a key missing its unit suffix.
+    shown : callable, optional
+        ``shown(value) -> str or None``: the given value as the line shows it after ``=``;
+        default: the ``repr`` of a single value, nothing for a table or list.
+
+    Returns
+    -------
+    str
+        ``<where> <location> = <value>: <what is allowed>``; a validator's own
+        ``PydanticCustomError("missing", hint)`` reads ``<location> missing: <hint>``.
+    """
     errors = err.errors(include_url=False)
     # A misspelt required key fails twice: unknown key and required key missing. Name the
     # typo (with its "did you mean"), which is what the user has to change.
     unknown = [e for e in errors if e["type"] == "extra_forbidden"]
     first = unknown[0] if unknown else errors[0]
-    loc = _location(first["loc"], data)
+    loc = (location or _location)(first["loc"], data)
     value = first.get("input")
     kind = first["type"]
     msg = first["msg"]
@@ -1255,8 +1281,9 @@ def format_validation_error(err, data, where):
         msg = msg[len("Value error, "):]
     if kind == "extra_forbidden":
         key = str(first["loc"][-1])
-        allowed = _allowed_keys(first["loc"], data)
-        hint = _SUFFIX_HINTS.get(key)
+        hints = _SUFFIX_HINTS if allowed is None else {}
+        allowed = (allowed or _allowed_keys)(first["loc"], data)
+        hint = hints.get(key)
         if hint:
             text = f"{loc}: unknown key: quantities carry their unit in the key, e.g. {hint}"
         else:
@@ -1267,17 +1294,22 @@ def format_validation_error(err, data, where):
     elif first["loc"] and str(first["loc"][-1]) == "[key]":
         text = f"{loc}: not a year: year tables take keys like 2025 = ..."
     elif kind == "missing":
-        text = f"{loc}: required key missing"
+        custom = msg != "Field required"  # a validator's PydanticCustomError("missing", hint)
+        text = f"{loc} missing: {msg}" if custom else f"{loc}: required key missing"
     elif kind in ("literal_error", "enum"):
         text = f"{loc} = {value!r}: {msg.replace('Input should be', 'allowed:')}"
-    elif value is not None and not isinstance(value, (dict, list)):
-        text = f"{loc} = {value!r}: {msg}"
+    elif (given := (shown or _shown)(value)) is not None:
+        text = f"{loc} = {given}: {msg}"
     else:
         text = f"{loc}: {msg}"
     more = len(errors) - 1
     if more:
         text += f" (and {more} more problem{'s' if more > 1 else ''})"
     return f"{where} {text}"
+
+
+def _shown(value):
+    return None if value is None or isinstance(value, (dict, list)) else repr(value)
 
 
 def _location(loc, data):

@@ -121,7 +121,8 @@ def resolve_path(text, base, base_dict, where="<sweep>", table="[parameters] "):
     ScenarioError
         Unknown key or fleet (with close matches), or a path the sweep cannot vary.
     """
-    head = f"{where} {table}{text}"
+    # A quoted TOML key may hold a line break; the message must stay one line.
+    head = f"{where} {table}{text if text.isprintable() else repr(text)}"
     root = type(base)
     segments = _split_path(text)
     fleets = {f.name: f.technology for f in base.fleets}

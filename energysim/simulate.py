@@ -22,7 +22,7 @@ import pandas as pd
 from energysim import carbon, fleet, kernels, units
 from energysim import weather as weather_mod
 from energysim.errors import EnergysimWarning, ScenarioError, WeatherDataError
-from energysim.results import Result
+from energysim.results import Result, full_buildout_year, target_progress
 from energysim.scenario import to_toml
 from energysim.timeutils import typical_year_rows, year_hour_weights
 
@@ -745,7 +745,8 @@ def run_scenario(scenario, weather=None, weather_meta=None, profile_cache=None, 
     rate = np.array([units.pct_to_fraction(f.curtailment_pct) for f in fleets])
     utc_offset_h = weather_meta.get("utc_offset_h", 0.0)
     hourly = {}
-    for year in scenario.output.hourly_years or [scenario.years[0]]:
+    # Default: the first year with the full build-out (what the typical-day figures show).
+    for year in scenario.output.hourly_years or [full_buildout_year(totals)]:
         i = int(year - scenario.years[0])
         if arrays.dispatch is not None:
             hourly[year] = _dispatch_hourly_table(year, i, scenario, profiles, arrays,
@@ -920,6 +921,7 @@ def _summary(scenario, annual, totals):
             "avoided_wan_tco2": float(units.t_to_wan_t(row.avoided_tco2)),
             "cumulative_avoided_tco2": float(row.cumulative_avoided_tco2),
             "cumulative_avoided_wan_tco2": float(units.t_to_wan_t(row.cumulative_avoided_tco2)),
+            "avoided_coal_tce": float(row.avoided_coal_tce),
             "cumulative_avoided_coal_tce": float(row.cumulative_avoided_coal_tce),
         })
         if "baseline_offset_share" in row:
@@ -943,6 +945,7 @@ def _summary(scenario, annual, totals):
         "total_avoided_coal_tce": float(totals.avoided_coal_tce.sum()),
         "technologies": techs,
         "milestones": milestones,
+        "capacity_targets": target_progress(totals, scenario.to_dict()),
     }
 
 

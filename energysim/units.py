@@ -23,6 +23,8 @@ T_PER_WAN_T = 10_000.0  # 1 万吨 = 10⁴ t
 T_PER_MT = 1_000_000.0  # 1 Mt = 10⁶ t
 MW_PER_GW = 1000.0  # 1 GW = 10³ MW (plot axes)
 MWH_PER_TWH = 1_000_000.0  # 1 TWh = 10⁶ MWh = 10 亿千瓦时 (plot axes)
+MWH_PER_GWH = 1000.0  # 1 GWh = 10³ MWh; 1 亿千瓦时 = 100 GWh (printed tables)
+T_PER_KT = 1000.0  # 1 kt = 10³ t; 1 万吨 = 10 kt (printed tables)
 WH_PER_KWH = 1000.0
 KWH_PER_MWH = 1000.0
 G_PER_T = 1_000_000.0
@@ -100,6 +102,16 @@ def gw_to_mw(value):
 def mwh_to_twh(value):
     """Convert MWh to TWh (plot axes). [MWh] -> [TWh]"""
     return value / MWH_PER_TWH
+
+
+def mwh_to_gwh(value):
+    """Convert MWh to GWh (printed tables). [MWh] -> [GWh]"""
+    return value / MWH_PER_GWH
+
+
+def t_to_kt(value):
+    """Convert tonnes to kilotonnes (printed tables: ktCO2, ktce). [t] -> [kt]"""
+    return value / T_PER_KT
 
 
 def twh_to_mwh(value):

@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from energysim import report, units
+from energysim import comparison, report, results, units
 from energysim.errors import OutputExistsError, ScenarioError
 from energysim.results import Result, write_result
 
@@ -168,7 +168,7 @@ def one_error_line(result):
 # --------------------------------------------------------------------------- loading
 
 def test_load_result_folder_reads_every_table(fake_dirs):
-    folder = report.load_result_folder(fake_dirs[0])
+    folder = results.read_result(fake_dirs[0])
     assert folder.name == "base-case"
     assert folder.path == fake_dirs[0]
     assert len(folder.annual) == 20 and len(folder.totals) == 10
@@ -186,16 +186,16 @@ def test_load_names_the_missing_file(tmp_path, fake_dirs, remove, named):
     for path in broken.glob(f"{remove}*"):
         path.unlink()
     with pytest.raises(ScenarioError, match=rf"{re.escape(str(broken))}: .*{re.escape(named)}"):
-        report.load_result_folder(broken)
+        results.read_result(broken)
 
 
 def test_load_rejects_a_file_and_a_missing_path(tmp_path):
     afile = tmp_path / "x.csv"
     afile.write_text("a\n1\n")
     with pytest.raises(ScenarioError, match="not a folder"):
-        report.load_result_folder(afile)
+        results.read_result(afile)
     with pytest.raises(ScenarioError, match="no such folder"):
-        report.load_result_folder(tmp_path / "nope")
+        results.read_result(tmp_path / "nope")
 
 
 def test_load_names_a_missing_column(tmp_path, fake_dirs):
@@ -204,23 +204,23 @@ def test_load_names_a_missing_column(tmp_path, fake_dirs):
     totals = pd.read_csv(broken / "totals.csv").drop(columns="avoided_tco2")
     totals.to_csv(broken / "totals.csv", index=False)
     with pytest.raises(ScenarioError, match=r"totals\.csv: column avoided_tco2 missing"):
-        report.load_result_folder(broken)
+        results.read_result(broken)
 
 
 def test_repeated_names_get_distinct_labels(tmp_path, fake_dirs):
     other = tmp_path / "rerun" / "base-case"
     shutil.copytree(fake_dirs[0], other)
-    folders = report.load_result_folders([fake_dirs[0], other])
-    labels = report.display_labels(folders)
+    folders = results.read_results([fake_dirs[0], other])
+    labels = comparison.display_labels(folders)
     assert len(set(labels)) == 2 and all(label.endswith("base-case") for label in labels)
 
 
 # --------------------------------------------------------------------------- table
 
 def test_comparison_table_values_come_from_the_results(fake_dirs):
-    folders = report.load_result_folders(fake_dirs)
-    table = report.comparison_table(folders)
-    assert list(table.columns) == [*report.TABLE_COLUMNS, "base-case", "fast-pv",
+    folders = results.read_results(fake_dirs)
+    table = comparison.comparison_table(folders)
+    assert list(table.columns) == [*comparison.TABLE_COLUMNS, "base-case", "fast-pv",
                                    "fast-pv - base-case"]
     assert sorted(table["year"].unique()) == [2021, 2025, 2030]
     for folder in folders:
@@ -249,20 +249,21 @@ def test_comparison_table_values_come_from_the_results(fake_dirs):
 
 
 def test_comparison_table_si_only_and_chosen_years(fake_dirs):
-    folders = report.load_result_folders(fake_dirs)
-    table = report.comparison_table(folders, years=[2027], cn_units=False)
-    assert set(table["unit"]) == {"MW", "MWh", "tCO2"}
+    folders = results.read_results(fake_dirs)
+    table = comparison.comparison_table(folders, years=[2027], units="si")
+    assert set(table["unit"]) == {"MW", "MWh", "tCO2", "tce"}
+    assert not table["quantity"].str.contains("[\u4e00-\u9fff]").any()
     assert table["year"].unique().tolist() == [2027]
     with pytest.raises(ScenarioError, match="year 2099"):
-        report.comparison_table(folders, years=[2099])
+        comparison.comparison_table(folders, years=[2099])
 
 
 def test_printed_table_aligns_chinese_units(fake_dirs):
-    table = report.comparison_table(report.load_result_folders(fake_dirs))
-    text = report.format_comparison(table)
+    table = comparison.comparison_table(results.read_results(fake_dirs))
+    text = comparison.format_comparison(table)
     assert "万千瓦" in text and "亿千瓦时" in text and "万吨CO2" in text
-    widths = {report.display_width(line) for line in text.splitlines()
-              if line.startswith("  installed PV")}
+    widths = {comparison.text_width(line) for line in text.splitlines()
+              if line.startswith("  光伏装机 installed PV")}
     assert len(widths) == 1  # CJK units counted double: the columns line up
     assert "+1,200.0" in text  # fast-pv - base-case, installed PV 2021 [MW]
 
@@ -270,8 +271,8 @@ def test_printed_table_aligns_chinese_units(fake_dirs):
 # --------------------------------------------------------------------------- hourly
 
 def test_typical_day_uses_local_time(fake_dirs):
-    folder = report.load_result_folder(fake_dirs[0])
-    profiles = report.typical_day_profiles(folder)
+    folder = results.read_result(fake_dirs[0])
+    profiles = comparison.typical_day_profiles(folder)
     assert list(profiles.index.get_level_values("season").unique()) == ["DJF", "MAM", "JJA",
                                                                         "SON"]
     for season in ("DJF", "JJA"):
@@ -279,7 +280,7 @@ def test_typical_day_uses_local_time(fake_dirs):
         assert day["pv"].idxmax() == 12  # the fake PV peaks at local noon
         assert day["pv"].loc[0] == 0.0
         assert day["wind"].to_numpy() == pytest.approx(1500.0 / 5 * 0.25)
-    heat = report.monthly_hour_table(folder)
+    heat = comparison.monthly_hour_table(folder)
     assert heat.shape == (12, 24)
     assert heat.loc[6, 12] == pytest.approx(800.0 + 75.0)
 
@@ -293,10 +294,10 @@ def test_compare_prints_and_writes(tmp_path, fake_dirs, cli):
     assert "base-case" in result.stdout and "fast-pv" in result.stdout
     assert "万千瓦" in result.stdout
     written = {p.name for p in out.iterdir()}
-    assert written == {"comparison.csv", *report.FIGURES}
+    assert written == {"comparison.csv", *comparison.FIGURES}
     csv = pd.read_csv(out / "comparison.csv")
     assert csv["base-case"].iloc[0] == pytest.approx(units.mw_to_wan_kw(800.0), rel=RTOL)
-    for name in report.FIGURES:
+    for name in comparison.FIGURES:
         image = plt_image(out / name)
         assert image.shape[0] > 200 and image.std() > 0.02, name  # drawn, not blank
     before = (out / "comparison.csv").read_bytes()
@@ -321,13 +322,13 @@ def plt_image(path):
 def test_comparison_axes_carry_units(fake_dirs):
     from energysim import plotting
 
-    folders = report.load_result_folders(fake_dirs)
+    folders = results.read_results(fake_dirs)
     figures = [plotting.capacity_comparison_figure(folders, units="si"),
                plotting.generation_comparison_figure(folders, units="si"),
                plotting.cumulative_avoided_comparison_figure(folders, units="si"),
-               plotting.typical_day_figure([report.typical_day_profiles(f) for f in folders],
+               plotting.typical_day_figure([comparison.typical_day_profiles(f) for f in folders],
                                            [f.name for f in folders], units="si"),
-               plotting.monthly_heatmap_figure([report.monthly_hour_table(f) for f in folders],
+               plotting.monthly_heatmap_figure([comparison.monthly_hour_table(f) for f in folders],
                                                [f.name for f in folders], units="si")]
     for fig in figures:
         labels = [ax.get_ylabel() for ax in fig.axes if ax.get_ylabel()]
@@ -393,12 +394,12 @@ def check_self_contained(path, folders):
     without_images = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", text)
     assert "http" not in without_images and "url(" not in without_images
     images = [a for t, a in parser.tags if t == "img"]
-    assert len(images) == len(report.FIGURES)
+    assert len(images) == len(comparison.FIGURES)
     return text
 
 
 def test_report_is_one_self_contained_file(report_file, fake_dirs):
-    folders = report.load_result_folders(fake_dirs)
+    folders = results.read_results(fake_dirs)
     text = check_self_contained(report_file, folders)
     assert [p.name for p in report_file.parent.iterdir()] == ["report.html"]  # no temp left
     for needle in ("万千瓦", "亿千瓦时", "万吨CO2", "E-115/3000", "120 m", "1.2",
@@ -417,8 +418,8 @@ def test_report_refuses_to_overwrite(report_file, fake_dirs, cli):
 @pytest.fixture
 def no_figures(monkeypatch):
     """Skip drawing where a test is about files, not figures (saves seconds)."""
-    tiny = {name: b"\x89PNG\r\n\x1a\n" for name in report.FIGURES}
-    monkeypatch.setattr(report, "comparison_pngs", lambda folders: dict(tiny))
+    tiny = {name: b"\x89PNG\r\n\x1a\n" for name in comparison.FIGURES}
+    monkeypatch.setattr(comparison, "comparison_pngs", lambda *args, **kwargs: dict(tiny))
 
 
 def test_report_overwrites_when_asked(tmp_path, fake_dirs, cli, no_figures):
@@ -443,7 +444,7 @@ def test_report_bad_inputs_write_nothing(tmp_path, fake_dirs, cli):
 
 
 def test_write_report_api(tmp_path, fake_dirs, no_figures):
-    folders = report.load_result_folders(fake_dirs)
+    folders = results.read_results(fake_dirs)
     path = report.write_report(folders, tmp_path / "a.html", date="2025-01-01")
     assert "2025-01-01" in path.read_text(encoding="utf-8")
     with pytest.raises(OutputExistsError):
@@ -452,13 +453,13 @@ def test_write_report_api(tmp_path, fake_dirs, no_figures):
         report.write_report(folders, tmp_path)
 
 
-def test_write_atomic_never_clobbers_without_overwrite(tmp_path):
+def test_write_file_never_clobbers_without_overwrite(tmp_path):
     path = tmp_path / "x.csv"
-    report.write_atomic(path, b"one")
+    comparison.write_file(path, b"one")
     with pytest.raises(OutputExistsError, match="exists"):
-        report.write_atomic(path, b"two")
+        comparison.write_file(path, b"two")
     assert path.read_bytes() == b"one"
-    report.write_atomic(path, b"three", overwrite=True)
+    comparison.write_file(path, b"three", overwrite=True)
     assert path.read_bytes() == b"three"
     assert [p.name for p in tmp_path.iterdir()] == ["x.csv"]  # no temporary file left
 
@@ -467,13 +468,13 @@ def test_report_with_a_chinese_name_and_no_hourly_table(tmp_path, fake_dirs):
     out = tmp_path / "results"
     chinese = write_result(fake_result("韶关-潜力", pv_mw=8389.5, wind_mw=3210.0), out)
     (chinese / "hourly.parquet").unlink()
-    folders = report.load_result_folders([fake_dirs[0], chinese])
+    folders = results.read_results([fake_dirs[0], chinese])
     assert folders[1].hourly == {}
     text = report.render_report(folders, date="2025-01-01")
     # figures draw Chinese names in a CJK font: no "(in figures: S2)" stand-in any more
     assert "韶关-潜力" in text and "(in figures:" not in text
     # the hourly figures are drawn from base-case alone
-    assert text.count('src="data:image/png;base64,') == len(report.FIGURES)
+    assert text.count('src="data:image/png;base64,') == len(comparison.FIGURES)
 
 
 # --------------------------------------------------------------------------- rendering
@@ -502,8 +503,9 @@ def render(path, tmp_path):
 def check_rendering(dom, shot, n_scenarios):
     import matplotlib.image
 
-    assert dom.count("<table") >= 3 + 2 * n_scenarios  # overview, comparison, totals, per scenario
-    assert dom.count('src="data:image/png;base64,') == len(report.FIGURES)
+    assert dom.count("<table") >= 4 + n_scenarios  # overview, assumptions, milestones, totals,
+    # provenance per scenario
+    assert dom.count('src="data:image/png;base64,') == len(comparison.FIGURES)
     assert "Milestone comparison" in dom
     image = matplotlib.image.imread(shot)
     assert image.shape[:2] == (3000, 1200)
@@ -542,7 +544,7 @@ def real_dirs(tmp_path_factory, repo_root, cli):
 
 @pytest.mark.slow
 def test_compare_real_results(real_dirs, tmp_path, cli):
-    folders = report.load_result_folders(real_dirs)
+    folders = results.read_results(real_dirs)
     result = invoke(cli, "compare", *real_dirs, "-o", tmp_path / "cmp")
     assert result.exit_code == 0, result.output
     table = pd.read_csv(tmp_path / "cmp" / "comparison.csv")
@@ -568,9 +570,36 @@ def test_report_on_real_results(real_dirs, tmp_path, cli):
     path = tmp_path / "report.html"
     result = invoke(cli, "report", *real_dirs, "-o", path)
     assert result.exit_code == 0, result.output
-    folders = report.load_result_folders(real_dirs)
+    folders = results.read_results(real_dirs)
     check_self_contained(path, folders)
-    profiles = report.typical_day_profiles(folders[0])
+    profiles = comparison.typical_day_profiles(folders[0])
     summer = profiles.loc["JJA", "pv"]
     assert 10 <= summer.idxmax() <= 14  # solar noon at 113.6 E is about 12:25 UTC+8
     assert summer.loc[0] == pytest.approx(0.0, abs=1e-9)
+
+
+# --------------------------------------------------------------------------- hourly year
+
+def test_hourly_figures_use_the_full_buildout_year_unless_chosen(tmp_path):
+    result = fake_result("two-years", pv_mw=4000.0, wind_mw=1500.0)  # full from 2025
+    later = fake_result("two-years", pv_mw=4000.0, wind_mw=1500.0, hourly_year=2025)
+    both = Result(name=result.name, annual=result.annual, totals=result.totals,
+                  hourly={2021: result.hourly[2021], 2025: later.hourly[2025]},
+                  summary=result.summary, metadata=result.metadata)
+    folder = results.read_result(write_result(both, tmp_path))
+    assert sorted(folder.hourly) == [2021, 2025]
+    assert results.full_buildout_year(folder.totals) == 2025  # 4000 MW / 5 a ramp
+    assert comparison.hourly_year(folder) == 2025
+    heat = comparison.monthly_hour_table(folder)
+    assert heat.loc[6, 12] == pytest.approx(4000.0 + 1500.0 * 0.25)  # full build-out
+    assert comparison.hourly_year(folder, 2021) == 2021
+    with pytest.raises(ScenarioError, match="--hourly-year 2023: .* hourly tables for "
+                                            "2021, 2025"):
+        comparison.hourly_year(folder, 2023)
+    note = comparison.hourly_note([folder], ["two-years"])
+    assert "2025 (first year with the full build-out)" in note
+    # a folder without the full build-out year falls back to its latest earlier hourly year
+    only_first = results.read_result(write_result(result, tmp_path / "first"))
+    assert comparison.hourly_year(only_first) == 2021
+    assert "latest hourly year before the full build-out" in comparison.hourly_note(
+        [only_first], ["two-years"])

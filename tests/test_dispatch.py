@@ -186,7 +186,7 @@ def reference(profiles, dispatchable, capacity, limit, rows_list, shape, power, 
 @pytest.fixture
 def seeded():
     rng = np.random.default_rng(0)
-    n_scen, n_years, n_h = 4, 3, 288  # 12 whole days: days that cannot bind are skipped
+    n_scen, n_years, n_h = 4, 3, 288  # hours that cannot bind (with empty stores) are skipped
     profiles = rng.random((4, n_h)) * (rng.random((4, n_h)) > 0.3)
     profiles *= np.repeat(rng.uniform(0.1, 1.0, n_h // 24), 24)  # calm and windy days
     profiles[3] = 0.6  # biomass, flat

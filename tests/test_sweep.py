@@ -396,7 +396,8 @@ def test_interrupted_and_killed_sweep_resumes_to_the_uninterrupted_result(
     out = workdir / "killed"
     chunks = out / spec.name / "chunks"
     env = {**os.environ, "ENERGYSIM_CACHE_DIR": str(cache_dir)}
-    args = [sys.executable, "-c", CLI, "sweep", str(sweep_file), "-o", str(out),
+    # --units si: the reference was run without the Chinese-unit columns
+    args = [sys.executable, "-c", CLI, "sweep", str(sweep_file), "-o", str(out), "--units", "si",
             "--chunk-size", "1", "--full-annual", "--workers", "1"]
     status, stderr = interrupt_after(args, env, chunks, 3, signal.SIGINT)
     assert status == 130, f"the sweep ended before it could be interrupted: {stderr}"
@@ -438,7 +439,7 @@ def test_dask_cluster_gives_the_same_table(workdir, reference, dask_cluster, cac
     out = workdir / "dask"
     result = CliRunner().invoke(main, [
         "sweep", str(workdir / "sweeps" / "main.toml"), "-o", str(out), "--chunk-size", "4",
-        "--full-annual", "--scheduler", dask_cluster.scheduler_address, "--no-plots"])
+        "--units", "si", "--full-annual", "--scheduler", dask_cluster.scheduler_address, "--no-plots"])
     assert result.exit_code == 0, result.output
     points = pd.read_parquet(out / spec.name / "points.parquet")
     pd.testing.assert_frame_equal(points, outcome.points, check_exact=True)

@@ -41,7 +41,8 @@ def main():
                 type=click.Path(dir_okay=True, path_type=Path))
 @out_options
 @click.option("--hourly-year", "hourly_years", multiple=True, type=int,
-              help="Write hourly.parquet for these years (default: the first simulated year).")
+              help="Write hourly.parquet for these years (default: the first year with the full "
+                   "build-out, i.e. of maximum installed capacity).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True,
               help="Scenarios run in parallel (processes).")
 @click.option("--plots/--no-plots", default=True, show_default=True, help="Write PNG figures.")
@@ -51,18 +52,20 @@ def main():
 @verbosity_options
 @debug_option
 @fail_on_user_error
-def run(scenarios, out, overwrite, cn_units, hourly_years, jobs, plots, cache, verbosity, debug):
+def run(scenarios, out, overwrite, unit_system, hourly_years, jobs, plots, cache, verbosity,
+        debug):
     """Simulate each SCENARIO (.toml, or a result folder to rerun) and write OUT/<name>/.
 
     Writes annual.csv/.parquet (a row per year and fleet), totals.csv (a row per year),
     hourly.parquet, summary.json (headline figures, milestones, provenance) and PNG figures,
-    and prints the milestone table. An existing result is replaced only with --overwrite,
-    and only as a whole.
+    and prints the milestone table (installed capacity; delivered electricity, avoided CO2
+    and coal, each annual and cumulative; capacity-target progress). An existing result is
+    replaced only with --overwrite, and only as a whole.
     """
     from energysim.cli.run_cmd import run_many
 
-    run_many(scenarios, out, overwrite=overwrite, cn_units=cn_units, hourly_years=hourly_years,
-             jobs=jobs, plots=plots, cache=cache, verbosity=verbosity)
+    run_many(scenarios, out, overwrite=overwrite, unit_system=unit_system,
+             hourly_years=hourly_years, jobs=jobs, plots=plots, cache=cache, verbosity=verbosity)
 
 
 @main.command()

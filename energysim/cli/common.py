@@ -51,21 +51,28 @@ class OneLineErrorGroup(click.Group):
         sys.exit(rv if isinstance(rv, int) else 0)
 
 
+#: Help of --units, the same in every command.
+UNITS_HELP = ("cn: every quantity in 万千瓦 / 亿千瓦时 / 万吨CO2 / 万吨标准煤 with the SI value "
+              "(MW, GWh, ktCO2, ktce) beside it, labels in Chinese and English; si: SI units "
+              "and English only. Files always keep their SI columns; cn adds Chinese-unit "
+              "columns.")
+
+
+def units_option(func):
+    """--units cn|si (default cn), declared once; the command receives ``unit_system``."""
+    return click.option("--units", "unit_system", type=click.Choice(["si", "cn"]),
+                        default="cn", show_default=True, help=UNITS_HELP)(func)
+
+
 def out_options(func):
     """--out, --overwrite and --units, declared once for every writing command."""
-    func = click.option("--units", "unit_system", type=click.Choice(["si", "cn"]), default="si",
-                        show_default=True,
-                        help="cn adds 万千瓦 / 亿千瓦时 / 万吨CO2 / 万吨标准煤 columns next to SI.")(func)
-    func = click.option("--overwrite", is_flag=True, help="Replace existing results (as a whole).")(func)
+    func = units_option(func)
+    func = click.option("--overwrite", is_flag=True,
+                        help="Replace existing results (as a whole).")(func)
     func = click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path),
                         default="results", show_default=True,
                         help="Folder that receives one sub-folder per scenario.")(func)
-
-    @functools.wraps(func)
-    def wrapper(*args, unit_system, **kwargs):
-        return func(*args, cn_units=unit_system == "cn", **kwargs)
-
-    return wrapper
+    return func
 
 
 #: Loggers of the Dask cluster: below WARNING they are shown only from -vv on.

@@ -13,9 +13,8 @@ from pathlib import Path
 
 import click
 
-from energysim.cli.progress import TerminalProgress
-
 from energysim import units
+from energysim.cli.progress import TerminalProgress
 from energysim.errors import ScenarioError
 
 logger = logging.getLogger(__name__)
@@ -61,7 +60,7 @@ def check_inputs(scenarios, out, overwrite, cache):
     return [load_scenario_weather(scenario, weather_cache) for scenario in scenarios]
 
 
-def run_one(scenario, out, overwrite, cn_units, plots, cache, weather=None):
+def run_one(scenario, out, overwrite, unit_system, plots, cache, weather=None):
     """Simulate and write one validated scenario; return its result folder and summary.
 
     ``weather`` is the ``(data, meta)`` pair :func:`check_inputs` loaded; read here if None.
@@ -83,19 +82,19 @@ def run_one(scenario, out, overwrite, cn_units, plots, cache, weather=None):
 
     def figures(res, folder):
         figures_started = time.perf_counter()
-        paths = save_figures(res, folder, units="cn" if cn_units else "si")
+        paths = save_figures(res, folder, units=unit_system)
         spent["figures"] = time.perf_counter() - figures_started
         return paths
 
     write_started = time.perf_counter()
-    folder = write_result(result, out, overwrite=overwrite, cn_units=cn_units,
+    folder = write_result(result, out, overwrite=overwrite, cn_units=unit_system == "cn",
                           figures=figures if plots else None)
     logger.info("%s: write %.2f s, figures %.2f s", scenario.name,
                 time.perf_counter() - write_started - spent["figures"], spent["figures"])
     return folder, result.summary
 
 
-def run_many(paths, out, *, overwrite, cn_units, hourly_years, jobs, plots, cache, verbosity):
+def run_many(paths, out, *, overwrite, unit_system, hourly_years, jobs, plots, cache, verbosity):
     """Run each scenario (in ``jobs`` processes) and print its milestone table."""
     from energysim.scenario import load_scenario, with_hourly_years
 
@@ -121,7 +120,8 @@ def run_many(paths, out, *, overwrite, cn_units, hourly_years, jobs, plots, cach
         names[name] = path
         scenarios.append(scenario)
     weathers = check_inputs(scenarios, out, overwrite, cache)
-    args = [(s, out, overwrite, cn_units, plots, cache, w) for s, w in zip(scenarios, weathers)]
+    args = [(s, out, overwrite, unit_system, plots, cache, w)
+            for s, w in zip(scenarios, weathers)]
     # A progress line on a terminal (stderr) when several scenarios run; never in a pipe.
     progress = TerminalProgress("scenarios")
     progress.enabled = progress.enabled and len(scenarios) > 1 and verbosity >= 0
@@ -142,33 +142,70 @@ def run_many(paths, out, *, overwrite, cn_units, hourly_years, jobs, plots, cach
         progress.close()
     for folder, summary in outcomes:
         if verbosity >= 0:
-            click.echo(milestone_table(summary, cn_units))
+            click.echo(milestone_table(summary, unit_system))
             click.echo(f"wrote {folder}/")
 
 
-def milestone_table(summary, cn_units=False):
-    """The headline table at the milestone years, in 万千瓦, 亿千瓦时 and 万吨CO2. [str]
+def milestone_table(summary, unit_system="cn"):
+    """The headline table at the milestone years, then the capacity-target progress. [str]
 
-    With ``cn_units`` the SI figures (MW, MWh, tCO2) and cumulative avoided standard coal
-    (万吨标准煤) are printed next to them.
+    Every energy, CO2 and coal column says annual (年, in that year) or cumulative (累计,
+    from the first simulated year through that year). ``unit_system`` "cn" gives each
+    quantity in 万千瓦 / 亿千瓦时 / 万吨CO2 / 万吨标准煤 with the SI value (MW, GWh, ktCO2,
+    ktce) in the column beside it; "si" gives the SI columns only, with no Chinese unit.
     """
-    from energysim.report import text_table
+    import pandas as pd
 
-    header = ["year", "PV 万千瓦", "wind 万千瓦", "delivered 亿千瓦时", "avoided 万吨CO2",
-              "cumulative 万吨CO2"]
-    if cn_units:
-        header += ["PV MW", "wind MW", "delivered MWh", "avoided tCO2", "coal 万吨标准煤"]
-    header.append("milestone")
-    rows = []
-    for stone in summary["milestones"]:
-        row = [str(stone["year"]), f"{units.mw_to_wan_kw(stone['installed_pv_mw']):,.2f}",
-               f"{units.mw_to_wan_kw(stone['installed_wind_mw']):,.2f}",
-               f"{stone['delivered_yi_kwh']:,.2f}", f"{stone['avoided_wan_tco2']:,.2f}",
-               f"{stone['cumulative_avoided_wan_tco2']:,.2f}"]
-        if cn_units:
-            row += [f"{stone['installed_pv_mw']:,.1f}", f"{stone['installed_wind_mw']:,.1f}",
-                    f"{stone['delivered_mwh']:,.0f}", f"{stone['avoided_tco2']:,.0f}",
-                    f"{units.t_to_wan_t(stone['cumulative_avoided_coal_tce']):,.2f}"]
-        rows.append(row + [stone["label"]])
+    from energysim.comparison import QUANTITIES, format_targets, milestone_text, text_table
+
+    cn = unit_system == "cn"
+    short = {"pv": ("光伏", "PV"), "wind": ("风电", "wind"),
+             "delivered": ("年上网电量", "delivered annual"),
+             "co2": ("年减排", "avoided annual"), "co2_cum": ("累计减排", "avoided cumul."),
+             "coal": ("年节煤", "coal annual"), "coal_cum": ("累计节煤", "coal cumul.")}
+    by_key = {q.key: q for q in QUANTITIES}
+    # Two blocks, so that each fits a terminal: capacity and electricity, then CO2 and coal.
+    blocks = []
+    for keys, with_label in ((("pv", "wind", "delivered"), True),
+                             (("co2", "co2_cum", "coal", "coal_cum"), False)):
+        header, cells = ["year"], []
+        for key in keys:
+            q = by_key[key]
+            zh, en = short[key]
+            if cn:
+                header.append(f"{zh} {q.cn_unit}")
+                cells.append((q, True))
+            header.append(f"{en} {q.shown_unit}")
+            cells.append((q, False))
+        if with_label:
+            header.append("milestone")
+        rows = []
+        for stone in summary["milestones"]:
+            row = [str(stone["year"])]
+            for q, in_cn in cells:
+                value = stone.get(q.column)
+                if value is None:  # a summary written before this figure was recorded
+                    row.append("-")
+                elif in_cn:
+                    row.append(f"{q.in_cn(value):,.2f}")
+                else:
+                    row.append(f"{q.shown(value):,.1f}")
+            if with_label:
+                row.append(milestone_text(stone["label"], unit_system))
+            rows.append(row)
+        align = "l" + "r" * (len(header) - 1 - with_label) + ("l" if with_label else "")
+        blocks.append(text_table(header, rows, align=align))
     title = f"{summary['scenario']}  ({summary['years'][0]}-{summary['years'][1]})"
-    return title + "\n" + text_table(header, rows, align="l" + "r" * (len(header) - 2) + "l")
+    legend = ("annual 年 = in that year; cumulative 累计 = from the first simulated year through "
+              "that year; capacity in operation at year end" if cn else
+              "annual = in that year; cumulative = from the first simulated year through that "
+              "year; capacity in operation at year end")
+    text = title + "\n" + legend + "\n" + "\n\n".join(blocks)
+    targets = summary.get("capacity_targets") or []
+    if targets:
+        frame = pd.DataFrame([{"scenario": summary["scenario"], **t} for t in targets])
+        if cn:
+            frame["target_wan_kw"] = [units.mw_to_wan_kw(v) for v in frame["target_mw"]]
+            frame["reached_wan_kw"] = [units.mw_to_wan_kw(v) for v in frame["reached_mw"]]
+        text += "\n\n" + format_targets(frame, unit_system)
+    return text

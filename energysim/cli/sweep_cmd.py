@@ -1,10 +1,11 @@
 """``energysim sweep``: run a parameter sweep file (click, thin).
 
 Owns the sweep command's options and its printed summary (the progress line is
-``cli.progress``); the work is :func:`energysim.sweep.run_sweep`, imported inside the command body (with ``cache`` and
-``plotting``) so that ``energysim --help`` stays fast. A bad sweep file, a bad flag or an
-existing output without ``--resume``/``--overwrite`` ends with one line on stderr and exit
-status 2; Ctrl-C keeps the completed chunks and exits with status 130.
+``cli.progress``); the work is :func:`energysim.sweep.run_sweep`, imported inside the
+command body (with ``cache`` and ``plotting``) so that ``energysim --help`` stays fast. A
+bad sweep file, a bad flag or an existing output without ``--resume``/``--overwrite`` ends
+with one line on stderr and exit status 2; Ctrl-C keeps the completed chunks and exits with
+status 130.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ EXIT_INTERRUPTED = 130
 @verbosity_options
 @debug_option
 @fail_on_user_error
-def sweep(sweep_file, out, overwrite, cn_units, dry_run, workers, scheduler, dask_local,
+def sweep(sweep_file, out, overwrite, unit_system, dry_run, workers, scheduler, dask_local,
           chunk_size, full_annual, resume, force_changed, cache, plots, verbosity, debug):
     """Run the parameter sweep in SWEEP.toml and write OUT/<sweep-name>/.
 
@@ -98,8 +99,8 @@ def sweep(sweep_file, out, overwrite, cn_units, dry_run, workers, scheduler, das
         outcome = sweep_mod.run_sweep(
             spec, out, workers=workers, scheduler=scheduler, dask_local=dask_local,
             chunk_size=chunk_size, full_annual=full_annual, resume=resume, overwrite=overwrite,
-            force_changed=force_changed, cn_units=cn_units, profile_cache=profile_cache,
-            on_progress=bar)
+            force_changed=force_changed, cn_units=unit_system == "cn",
+            profile_cache=profile_cache, on_progress=bar)
     except KeyboardInterrupt:
         bar.close()
         click.echo(f"\ninterrupted: completed chunks are kept in {Path(out) / spec.name}/; "
@@ -109,10 +110,10 @@ def sweep(sweep_file, out, overwrite, cn_units, dry_run, workers, scheduler, das
         bar.close()
     if plots:
         started = time.perf_counter()
-        _write_tornado(outcome, units="cn" if cn_units else "si")
+        _write_tornado(outcome, unit_system)
         logger.info("figures (tornado.png): %.2f s", time.perf_counter() - started)
     if verbosity >= 0:
-        click.echo(format_summary(outcome, spec))
+        click.echo(format_summary(outcome, spec, unit_system))
 
 
 def _dry_run(spec, sweep_mod, workers, chunk_size, dask=False):
@@ -143,7 +144,8 @@ def _dry_run(spec, sweep_mod, workers, chunk_size, dask=False):
                "plus worker start-up")
 
 
-def _write_tornado(outcome, units="si"):
+def _write_tornado(outcome, unit_system="cn"):
+    from energysim.atomic import write_bytes
     from energysim.errors import OutputError
     from energysim.plotting import png_bytes, tornado_figure
 
@@ -151,28 +153,46 @@ def _write_tornado(outcome, units="si"):
     if not tornado["effects"]:
         return
     fig = tornado_figure(tornado, title=f"{outcome.summary['sweep']}: parameter effects",
-                         units=units)
+                         units=unit_system)
     path = outcome.folder / "tornado.png"
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        temporary.write_bytes(png_bytes(fig))
-        os.replace(temporary, path)
+        write_bytes(path, png_bytes(fig))
     except OSError as err:
         raise OutputError(f"{path}: cannot write: {err.strerror or err}") from None
-    finally:
-        temporary.unlink(missing_ok=True)
 
 
-def _number(value, unit):
-    if value is None:
-        return "-"
-    if unit == "1":
-        return f"{value:.4f}"
-    return f"{value:,.0f}"
+def kpi_label(name, unit_system="cn"):
+    """What a sweep KPI is, saying annual or cumulative (Chinese too under "cn"). [str]"""
+    import re
+
+    tech = {"pv": ("光伏", "PV"), "wind": ("风电", "wind")}
+    match = re.fullmatch(r"(delivered_mwh|capacity_factor)_(pv|wind)_(\d{4})", name)
+    if match:
+        zh, en = tech[match[2]]
+        if match[1] == "delivered_mwh":
+            text = (f"{match[3]}年{zh}上网电量", f"{en} delivered in {match[3]}, annual")
+        else:
+            text = (f"{match[3]}年{zh}容量系数", f"{en} capacity factor in {match[3]}")
+    elif name == "curtailed_mwh_total":
+        text = ("累计弃电量", "curtailed over all years, cumulative")
+    elif (match := re.fullmatch(r"cumulative_avoided_tco2_(\d{4})", name)):
+        text = (f"截至{match[1]}年累计减排CO2", f"avoided CO2 through {match[1]}, cumulative")
+    else:
+        text = (name, name)
+    return f"{text[0]} {text[1]}" if unit_system == "cn" else text[1]
 
 
-def format_summary(outcome, spec):
-    """The printed summary: what was written, KPI ranges, parameters that matter. [str]"""
+def format_summary(outcome, spec, unit_system="cn"):
+    """The printed summary: what was written, KPI ranges, parameters that matter. [str]
+
+    Energy and CO2 KPIs are shown in GWh and ktCO2; under ``unit_system`` "cn" a row in
+    亿千瓦时 / 万吨CO2 comes first. Every label says annual or cumulative.
+    """
+    from energysim.comparison import QUANTITIES, format_number, text_table
+
+    by_unit = {}
+    for q in QUANTITIES:
+        by_unit.setdefault(q.unit, q)
     summary = outcome.summary
     seconds = outcome.seconds
     resumed = outcome.n_chunks - outcome.computed_chunks
@@ -181,14 +201,24 @@ def format_summary(outcome, spec):
              f"computed" + (f", {resumed} resumed" if resumed else "")
              + f", {outcome.n_profiles} profiles, {seconds['total']:.1f} s "
              f"(physics {seconds['profiles']:.1f} s, points {seconds['chunks']:.1f} s)"]
-    kpis = summary["kpis"]
-    width = max(len(k) for k in kpis)
+    rows = []
+    for name, row in summary["kpis"].items():
+        stats = [row["min"], row["median"], row["max"]]
+        q = by_unit.get(row["unit"])
+        label = kpi_label(name, unit_system)
+        if q is None:
+            unit = row["unit"]
+            rows.append([label, unit, *(format_number(v, unit)
+                                        if v is not None else "-" for v in stats)])
+            continue
+        if unit_system == "cn":
+            rows.append([label, q.cn_unit, *(format_number(q.in_cn(v), q.cn_unit)
+                                             if v is not None else "-" for v in stats)])
+            label = ""
+        rows.append([label, q.shown_unit, *(format_number(q.shown(v), q.shown_unit)
+                                            if v is not None else "-" for v in stats)])
     lines.append("")
-    lines.append(f"{'KPI':<{width}}  {'unit':<5} {'min':>16} {'median':>16} {'max':>16}")
-    for name, row in kpis.items():
-        lines.append(f"{name:<{width}}  {row['unit']:<5} {_number(row['min'], row['unit']):>16} "
-                     f"{_number(row['median'], row['unit']):>16} "
-                     f"{_number(row['max'], row['unit']):>16}")
+    lines.append(text_table(["KPI", "unit", "min", "median", "max"], rows, align="llrrr"))
     lines.append("")
     lines.append("Spearman rank correlation of each parameter with the headline KPIs "
                  "(strongest first):")

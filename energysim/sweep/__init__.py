@@ -46,7 +46,9 @@ Paths name a key of the resolved base scenario: ``table.key``, with ``pv[i]``/``
 (``grid.emission_factor_t_per_mwh[2060]``). Keys with brackets must be quoted in TOML.
 Setting a key replaces the keys it excludes (``capacity_wan_kw`` replaces ``capacity_mw``,
 ``buildout`` replaces ``buildout_share``, ``emission_factor`` replaces
-``emission_factor_t_per_mwh``, ``tracking = "single_axis"`` drops the default tilt, ...).
+``emission_factor_t_per_mwh``, ``tracking = "single_axis"`` drops the default tilt, ...;
+the table is :data:`energysim.scenario_paths.REPLACES`); two swept keys that exclude each
+other in one table are refused up front.
 
 Sampling rule: a random design draws ``u ~ U(0, 1)`` per point and parameter, a Latin
 hypercube stratifies ``u`` into ``samples`` equal bins (one per point, independently

@@ -1,17 +1,19 @@
 """The sweep file: reading and checking it, parameter specs and dotted paths.
 
 Owns the sweep file format (``base``, ``[design]``, ``[parameters]``, ``[output]``; see
-:mod:`energysim.sweep`), its checks and one-line messages, the :class:`Parameter` and
-:class:`SweepSpec` it parses into, the parameter paths into the base scenario
-(:func:`~energysim.scenario_paths.resolve_path`, shared with
-:meth:`~energysim.scenario.Scenario.with_changes`), and the tag aliases and labels;
-imports only ``errors``, ``scenario`` and ``scenario_paths`` from energysim and nothing from the rest of
-:mod:`energysim.sweep` (every other module of the package builds on this one).
+:mod:`energysim.sweep`) as pydantic models (:class:`SweepFile`: keys, types, ranges; its
+one-line messages come from the scenario's
+:func:`~energysim.scenario.format_validation_error`), the checks against the base scenario
+(parameter paths through :func:`~energysim.scenario_paths.resolve_path`, shared with
+:meth:`~energysim.scenario.Scenario.with_changes`; keys that replace each other from
+:data:`~energysim.scenario_paths.REPLACES`), the :class:`Parameter` and :class:`SweepSpec` it
+parses into, and the tag aliases and labels; imports only ``errors``, ``scenario`` and
+``scenario_paths`` from energysim and nothing from the rest of :mod:`energysim.sweep` (every
+other module of the package builds on this one).
 """
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import itertools
 import json
@@ -22,9 +24,32 @@ import typing
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated, Any, Literal, Optional, Union
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StringConstraints,
+    Tag,
+    ValidationError,
+    WrapValidator,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from energysim.errors import ScenarioError
-from energysim.scenario import Scenario, check_name_bytes, decode_text, load_scenario
+from energysim.scenario import (
+    Scenario,
+    check_name_bytes,
+    decode_text,
+    format_validation_error,
+    load_scenario,
+)
 from energysim.scenario_paths import REPLACES, assign_path, resolve_path
 
 if sys.version_info >= (3, 11):
@@ -40,11 +65,6 @@ MILESTONE_YEARS = (2025, 2030, 2035, 2060)
 MAX_POINTS = 2_000_000
 
 
-_TOP_KEYS = ("base", "name", "description", "design", "parameters", "output")
-_DESIGN_KEYS = ("kind", "samples", "seed")
-_OUTPUT_KEYS = ("years",)
-_SPEC_KEYS = {"values", "labels", "alias", "start", "stop", "step", "dist", "low", "high",
-              "mean", "sd", "paths"}
 # Short tag aliases where the first word of the key would say little.
 _ALIASES = {
     "dc_ac_ratio": "dcac", "hub_height_m": "hub", "mean_wind_speed_ms": "ws",
@@ -221,66 +241,30 @@ def parse_sweep(data, path, text="", sha256=""):
     """Check a sweep given as a parsed TOML table; see :func:`load_sweep`."""
     path = Path(path)
     where = str(path)
-    _check_keys(data, _TOP_KEYS, where, "(top level)")
-    if "base" not in data:
-        raise ScenarioError(f"{where}: base missing: give base = \"path/to/scenario.toml\" "
-                            "(relative to the sweep file)")
-    base_text = data["base"]
-    if not isinstance(base_text, str) or not base_text.strip():
-        raise ScenarioError(f"{where} base = {base_text!r}: give the base scenario's path "
-                            "as a string")
-    base_path = Path(base_text).expanduser()
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{where}: a sweep is a TOML table")
+    try:
+        sweep = SweepFile.model_validate(data)
+    except ValidationError as err:
+        raise ScenarioError(format_validation_error(
+            err, data, where, location=_location, allowed=_allowed_keys, shown=_shown)) from None
+    base_path = Path(sweep.base).expanduser()
     if not base_path.is_absolute():
         base_path = path.resolve().parent / base_path
     if not base_path.is_file():
-        raise ScenarioError(f"{where} base = {base_text!r}: no such scenario file ({base_path})")
+        raise ScenarioError(f"{where} base = {sweep.base!r}: no such scenario file ({base_path})")
     base = load_scenario(base_path)
     base_dict = base.to_dict()
 
-    name = data.get("name", path.stem)
-    if not isinstance(name, str) or not re.fullmatch(r"[\w.\-+]+", name) or name in (".", ".."):
-        raise ScenarioError(f"{where} name = {name!r}: a sweep name is a folder name: use "
-                            "letters, digits, '-', '_', '.'")
     try:
-        check_name_bytes(name)
+        check_name_bytes(sweep.name or path.stem)  # the output folder's name, staged
     except ValueError as err:
-        raise ScenarioError(f"{where} name = {name!r}: {err}") from None
-
-    design = data.get("design", {})
-    if not isinstance(design, dict):
-        raise ScenarioError(f"{where} design = {design!r}: give a [design] table")
-    _check_keys(design, _DESIGN_KEYS, where, "[design]")
-    kind = design.get("kind", "grid")
-    if kind not in DESIGNS:
-        raise ScenarioError(f"{where} [design] kind = {kind!r}: allowed: "
-                            f"{', '.join(repr(d) for d in DESIGNS)}")
-    samples = design.get("samples")
-    seed = design.get("seed", 0)
-    if kind == "grid":
-        for key in ("samples", "seed"):
-            if key in design:
-                raise ScenarioError(f"{where} [design] {key} = {design[key]!r}: {key} is for "
-                                    "kind = \"random\" or \"lhs\"; a grid takes every combination")
-    else:
-        if samples is None:
-            raise ScenarioError(f"{where} [design] samples missing: kind = {kind!r} needs "
-                                "samples = <number of points>")
-        if (not isinstance(samples, int) or isinstance(samples, bool)
-                or not 1 <= samples <= MAX_POINTS):
-            raise ScenarioError(f"{where} [design] samples = {samples!r}: give a whole number "
-                                f"in 1..{MAX_POINTS}")
-        if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-            raise ScenarioError(f"{where} [design] seed = {seed!r}: give a whole number >= 0")
-
-    raw_params = data.get("parameters")
-    if not isinstance(raw_params, dict) or not raw_params:
-        raise ScenarioError(f"{where} [parameters]: missing or empty: give at least one "
-                            "\"path\" = [values]")
-    flat = _flatten_parameters(raw_params)
-    parameters = []
-    for param_path, spec in flat:
-        parameters.append(_parse_parameter(param_path, spec, kind, base, base_dict, where))
+        raise ScenarioError(f"{where} name = {sweep.name or path.stem!r}: {err}") from None
+    kind = sweep.design.kind
+    parameters = [_parameter(name, entry, kind, base, base_dict, where)
+                  for name, entry in sweep.parameters.items()]
     _check_overlaps(parameters, where)
+    _check_exclusive(parameters, where)
     parameters = _set_drops(_unique_aliases(parameters, where))
     if kind == "grid":
         n_points = math.prod(len(p.levels) for p in parameters)
@@ -288,16 +272,9 @@ def parse_sweep(data, path, text="", sha256=""):
             raise ScenarioError(f"{where} [parameters]: the grid has {n_points:,} points: at most "
                                 f"{MAX_POINTS:,} are allowed; use kind = \"lhs\" with samples")
 
-    output = data.get("output", {})
-    if not isinstance(output, dict):
-        raise ScenarioError(f"{where} output = {output!r}: give an [output] table")
-    _check_keys(output, _OUTPUT_KEYS, where, "[output]")
     first, last = base.years
-    if "years" in output:
-        years = output["years"]
-        if (not isinstance(years, list) or not years
-                or not all(isinstance(y, int) and not isinstance(y, bool) for y in years)):
-            raise ScenarioError(f"{where} [output] years = {years!r}: give a list of years")
+    years = sweep.output.years
+    if years is not None:
         bad = [y for y in years if not first <= y <= last]
         if bad:
             raise ScenarioError(f"{where} [output] years = {years!r}: {bad[0]} is outside the "
@@ -307,7 +284,8 @@ def parse_sweep(data, path, text="", sha256=""):
         kpi_years = tuple(y for y in MILESTONE_YEARS if first <= y <= last) or (last,)
 
     digest = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
-    return SweepSpec(path=path, name=name, kind=kind, samples=samples, seed=seed,
+    return SweepSpec(path=path, name=sweep.name or path.stem, kind=kind,
+                     samples=sweep.design.samples, seed=sweep.design.seed,
                      parameters=tuple(parameters), base=base, base_path=base_path,
                      base_dict=base_dict, kpi_years=kpi_years, sweep_sha256=sha256,
                      sweep_digest=digest, base_sha256=_file_sha256(base_path), text=text)
@@ -317,16 +295,300 @@ def _file_sha256(path):
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def _check_keys(table, allowed, where, label):
-    for key in table:
-        if key not in allowed:
-            close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
-            hint = f"did you mean {close[0]!r}?" if close else f"allowed: {', '.join(allowed)}"
-            raise ScenarioError(f"{where} {label} {key}: unknown key; {hint}")
+# --------------------------------------------------------------------------- the file's shape
+
+def _say(text):
+    """Any failure of the type it wraps (an item of a list too) reads ``text``.
+
+    Pydantic checks the type and range; the message says what is allowed in the sweep
+    file's words ("give a whole number in 1..2000000", not "Input should be ...").
+    """
+    def wrap(value, handler):
+        try:
+            return handler(value)
+        except ValidationError:
+            raise PydanticCustomError("allowed", text) from None
+    return WrapValidator(wrap)
 
 
-def _is_spec_table(value):
-    return isinstance(value, dict) and bool(_SPEC_KEYS & set(value))
+def _required(hint):
+    """A key left out (``None``) reads ``<key> missing: <hint>``."""
+    def check(value):
+        if value is None:
+            raise PydanticCustomError("missing", hint)
+        return value
+    return AfterValidator(check)
+
+
+def _finite_levels(levels):
+    for value in levels:
+        if isinstance(value, float) and not math.isfinite(value):
+            raise PydanticCustomError("finite_number", f"{value} is not a finite number: "
+                                      "give finite values")
+    return levels
+
+
+def _unique(labels):
+    if len(set(labels)) != len(labels):
+        raise PydanticCustomError("allowed", "labels must be unique")
+    return labels
+
+
+def _table(text):
+    """A value that is not a TOML table reads ``text``."""
+    def check(value):
+        if not isinstance(value, dict):
+            raise PydanticCustomError("allowed", text)
+        return value
+    return BeforeValidator(check)
+
+
+def _folder_name(name):
+    if name in (".", ".."):
+        raise PydanticCustomError("allowed", _NAME_RULE)
+    return name
+
+
+_NAME_RULE = "a sweep name is a folder name: use letters, digits, '-', '_', '.'"
+_WORD = r"[A-Za-z][\w\-]*"  # an alias, or the name of a linked parameter
+#: A number of the sweep file: TOML integer or float, never true/false, nan or inf.
+Number = Annotated[Union[int, float], _say("must be a finite number")]
+#: Values of a list, ``values = [..]`` or ``dist = "choice"``: anything a key can take.
+Levels = Annotated[list[Any], Field(min_length=1), _say("give a list of at least one value"),
+                   AfterValidator(_finite_levels)]
+Labels = Annotated[list[Annotated[str, StringConstraints(pattern=r"\S")]],
+                   _say("give one non-empty string per value"), AfterValidator(_unique)]
+
+
+class _SweepModel(BaseModel):
+    # strict: a number is a TOML number (not true/false, not text); finite numbers only.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
+
+
+class Design(_SweepModel):
+    """``[design]``: how points are chosen."""
+
+    kind: Annotated[Literal[DESIGNS],
+                    _say(f"allowed: {', '.join(repr(d) for d in DESIGNS)}")] = "grid"
+    samples: Optional[Annotated[int, Field(ge=1, le=MAX_POINTS),
+                                _say(f"give a whole number in 1..{MAX_POINTS}")]] = Field(
+        None, validate_default=True, description="points of a random or lhs design")
+    seed: Annotated[int, Field(ge=0), _say("give a whole number >= 0")] = Field(
+        0, description="seed of the random draws (random and lhs only)")
+
+    @field_validator("samples", "seed")
+    @classmethod
+    def _sampled_designs_only(cls, value, info):
+        # samples is validated when left out (None); seed only when given.
+        kind = info.data.get("kind")
+        if kind == "grid" and value is not None:
+            raise PydanticCustomError("allowed", f"{info.field_name} is for kind = \"random\" or "
+                                      "\"lhs\"; a grid takes every combination")
+        if kind in ("random", "lhs") and value is None:
+            raise PydanticCustomError("missing", f"kind = {kind!r} needs samples = <number of "
+                                      "points>")
+        return value
+
+
+class Output(_SweepModel):
+    """``[output]``: what the points table holds besides the parameters."""
+
+    years: Optional[Annotated[list[int], Field(min_length=1), _say("give a list of years")]] = None
+
+
+class _Spec(_SweepModel):
+    # Any entry may set its value at several paths (then its key is a name) and may
+    # name itself in tags.
+    paths: Optional[Annotated[list[str], Field(min_length=1),
+                              _say("give a list of parameter paths")]] = None
+    alias: Optional[Annotated[str, StringConstraints(pattern=f"^{_WORD}$"),
+                              _say("give a short word (letters, digits, '_', '-')")]] = None
+
+
+class ValuesSpec(_Spec):
+    """``{ values = [..], labels = [..] }``: a list of values with their tag labels."""
+
+    values: Levels
+    labels: Optional[Labels] = None
+
+    @field_validator("labels")
+    @classmethod
+    def _one_per_value(cls, labels, info):
+        values = info.data.get("values")
+        if labels is not None and values is not None and len(labels) != len(values):
+            raise PydanticCustomError("allowed", f"give one non-empty string per value "
+                                      f"({len(values)})")
+        return labels
+
+
+class ChoiceSpec(ValuesSpec):
+    """``{ dist = "choice", values = [..] }``: a level drawn at random."""
+
+    dist: Literal["choice"]
+
+
+class RangeSpec(_Spec):
+    """``{ start, stop, step }``: an inclusive range."""
+
+    start: Number
+    stop: Number
+    step: Number
+
+    @model_validator(mode="after")
+    def _not_empty(self):
+        if self.step <= 0 or self.stop < self.start:
+            raise PydanticCustomError("allowed", "empty range: give stop >= start and step > 0")
+        count = self.count()
+        if count > MAX_POINTS:
+            raise PydanticCustomError("allowed", f"the range has {count:,} values: at most "
+                                      f"{MAX_POINTS:,}")
+        return self
+
+    def count(self):
+        """Values of the range, ``stop`` included when it lies on the grid. [1]"""
+        return math.floor((self.stop - self.start) / self.step + 1e-9) + 1
+
+    def levels(self):
+        """The values, float-safe: 1.1 + 2 * 0.1 is 1.3. [list]"""
+        start, step = self.start, self.step
+        if all(isinstance(v, int) for v in (start, self.stop, step)):
+            return [start + i * step for i in range(self.count())]
+        return [float(f"{start + i * step:.12g}") for i in range(self.count())]
+
+
+class UniformSpec(_Spec):
+    """``{ dist = "uniform", low, high }``."""
+
+    dist: Literal["uniform"]
+    low: Number
+    high: Number
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if not self.low < self.high:
+            raise PydanticCustomError("allowed", "a uniform distribution needs low < high")
+        return self
+
+
+class NormalSpec(_Spec):
+    """``{ dist = "normal", mean, sd, low, high }``, truncated to ``[low, high]`` if given."""
+
+    dist: Literal["normal"]
+    mean: Number
+    sd: Number
+    low: Optional[Number] = None
+    high: Optional[Number] = None
+
+    @field_validator("sd")
+    @classmethod
+    def _positive(cls, sd):
+        if not sd > 0:
+            raise PydanticCustomError("allowed", "a normal distribution needs sd > 0")
+        return sd
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.low is not None and self.high is not None and not self.low < self.high:
+            raise PydanticCustomError("allowed", "truncation bounds need low < high")
+        return self
+
+
+class _UnknownDist(_SweepModel):
+    # A table whose dist is none of DISTRIBUTIONS: fails on dist alone, naming them.
+    model_config = ConfigDict(extra="allow")
+    dist: Annotated[Literal[DISTRIBUTIONS], _say(
+        f"unknown distribution; allowed: {', '.join(repr(d) for d in DISTRIBUTIONS)}")]
+
+
+# The model of each kind of [parameters] table, by the tag _entry_kind gives it.
+_SPEC_MODELS = {"values": ValuesSpec, "range": RangeSpec, "uniform": UniformSpec,
+               "normal": NormalSpec, "choice": ChoiceSpec, "dist": _UnknownDist}
+_SPEC_KEYS = frozenset().union(*(m.model_fields for m in _SPEC_MODELS.values()))
+
+
+def _entry_kind(value):
+    # The tag of an entry; None: neither a list nor a table of spec keys (a single value).
+    if isinstance(value, list):
+        return "list"
+    if not isinstance(value, dict) or not _SPEC_KEYS & set(value):
+        return None
+    if "dist" in value:
+        return value["dist"] if value["dist"] in DISTRIBUTIONS else "dist"
+    return "range" if {"start", "stop", "step"} & set(value) else "values"
+
+
+#: One ``[parameters]`` entry: a list of values, or a values, range or distribution table.
+Entry = Annotated[
+    Union[tuple([Annotated[Levels, Tag("list")],
+                 *(Annotated[model, Tag(tag)] for tag, model in _SPEC_MODELS.items())])],
+    Discriminator(_entry_kind, custom_error_type="allowed", custom_error_message=(
+        "give a list of values [..], { start, stop, step }, { values = [..], labels = [..] } "
+        "or { dist = \"uniform\" | \"normal\" | \"choice\", .. } "
+        "(a single value belongs in the base scenario)"))]
+
+
+def _parameter_table(table):
+    if table is None:
+        return None  # left out: _required says so
+    if not isinstance(table, dict) or not table:
+        raise PydanticCustomError("allowed", "give at least one \"path\" = [values]")
+    return dict(_flatten_parameters(table))
+
+
+class SweepFile(_SweepModel):
+    """A sweep file as written: its keys, types and ranges (the base is not read here)."""
+
+    base: Annotated[Optional[Annotated[str, StringConstraints(pattern=r"\S"),
+                                       _say("give the base scenario's path as a string")]],
+                    _required("give base = \"path/to/scenario.toml\" (relative to the sweep "
+                              "file)")] = Field(None, validate_default=True)
+    name: Optional[Annotated[str, StringConstraints(pattern=r"^[\w.\-+]+$"), _say(_NAME_RULE),
+                             AfterValidator(_folder_name)]] = None
+    description: Optional[Annotated[str, _say("give the description as text")]] = None
+    design: Annotated[Design, _table("give a [design] table")] = Design()
+    parameters: Annotated[Optional[dict[str, Entry]], BeforeValidator(_parameter_table),
+                          _required("give at least one \"path\" = [values]")] = Field(
+        None, validate_default=True)
+    output: Annotated[Output, _table("give an [output] table")] = Output()
+
+
+def _location(loc, data):
+    """``(top level) key``, ``[design] kind``, ``[parameters] <path> <key>``."""
+    if not loc:
+        return "(top level)"
+    head, rest = str(loc[0]), list(loc[1:])
+    if head == "parameters" and rest:
+        path = _printable(rest[0])
+        keys = [str(k) for k in rest[2:] if not isinstance(k, int)]  # rest[1]: the entry tag
+        return " ".join(("[parameters]", path, *keys[:1]))
+    if rest:
+        return f"[{head}] {_printable(rest[0])}"
+    if head not in SweepFile.model_fields:
+        return f"(top level) {_printable(head)}"  # an unknown key
+    table = head in ("parameters", "design", "output") and isinstance(data.get(head, {}), dict)
+    return f"[{head}]" if table else head
+
+
+def _shown(value):
+    # The value given, as the line shows it after "=": lists and tables too, cut short.
+    if isinstance(value, (dict, list)):
+        return short_json(value)
+    return None if value is None else repr(value)
+
+
+def _allowed_keys(loc, data):
+    model = SweepFile
+    if len(loc) >= 2:
+        model = {"design": Design, "output": Output}.get(loc[0])
+        if loc[0] == "parameters" and len(loc) >= 4:
+            model = _SPEC_MODELS.get(loc[2])
+    return list(model.model_fields) if model is not None else []
+
+
+def _printable(key):
+    # A quoted TOML key may hold a line break; the message must stay one line.
+    text = str(key)
+    return text if text.isprintable() else repr(text)
 
 
 def _flatten_parameters(table, prefix=""):
@@ -335,90 +597,56 @@ def _flatten_parameters(table, prefix=""):
     out = []
     for key, value in table.items():
         path = f"{prefix}.{key}" if prefix else key
-        if isinstance(value, dict) and not _is_spec_table(value):
-            if not value:
-                out.append((path, value))
-            else:
-                out.extend(_flatten_parameters(value, path))
+        if isinstance(value, dict) and value and not _SPEC_KEYS & set(value):
+            out.extend(_flatten_parameters(value, path))
         else:
             out.append((path, value))
     return out
 
 
-# --------------------------------------------------------------------------- paths
+# --------------------------------------------------------------------------- parameters
 
-# --------------------------------------------------------------------------- specs
-
-def _parse_parameter(path, spec, kind, base, base_dict, where):
-    head = f"{where} [parameters] {path}"
-    alias = None
-    labels = None
-    if isinstance(spec, dict) and "paths" in spec:
+def _parameter(path, entry, design, base, base_dict, where):
+    """A :class:`Parameter` from a validated entry: its paths resolved against the base."""
+    head = f"{where} [parameters] {_printable(path)}"
+    if isinstance(entry, list):
+        entry = ValuesSpec.model_construct(values=entry)  # validated as Levels already
+    if isinstance(entry, (UniformSpec, NormalSpec, ChoiceSpec)) and design == "grid":
+        raise ScenarioError(f"{head} dist = {entry.dist!r}: distributions need [design] kind = "
+                            "\"random\" or \"lhs\"; a grid takes a list or "
+                            "{ start, stop, step }")
+    if entry.paths is not None:
         # A linked parameter: one value set at several paths (e.g. the build-out pace of
         # every fleet); the key is its name.
-        spec = dict(spec)
-        paths = spec.pop("paths")
-        if not re.fullmatch(r"[A-Za-z][\w\-]*", path):
+        if not re.fullmatch(_WORD, path):
             raise ScenarioError(f"{head}: a parameter with paths = [..] is named by a plain word "
-                                "(e.g. pace = {{ paths = [..], values = [..] }})")
-        if (not isinstance(paths, list) or not paths
-                or not all(isinstance(x, str) for x in paths)):
-            raise ScenarioError(f"{head} paths = {short_json(paths)}: give a list of parameter paths")
+                                "(e.g. pace = { paths = [..], values = [..] })")
         if path in ("point", "tag"):
             raise ScenarioError(f"{head}: {path!r} names a column of the points table: choose "
                                 "another name")
-        targets = tuple(resolve_path(x, base, base_dict, where) for x in paths)
+        targets = tuple(resolve_path(x, base, base_dict, where) for x in entry.paths)
         if len(set(targets)) != len(targets):
-            raise ScenarioError(f"{head} paths = {short_json(paths)}: a path is given twice")
-        if not _SPEC_KEYS & set(spec):
-            raise ScenarioError(f"{head}: give values = [..] (each value is set at every path)")
+            raise ScenarioError(f"{head} paths = {short_json(entry.paths)}: a path is given twice")
     else:
         targets = (resolve_path(path, base, base_dict, where),)
-    if isinstance(spec, list):
-        levels, spec_kind, dist = spec, "values", {}
-    elif isinstance(spec, dict) and _is_spec_table(spec):
-        spec = dict(spec)
-        alias = spec.pop("alias", None)
-        labels = spec.pop("labels", None)
-        levels, spec_kind, dist = _parse_spec_table(spec, kind, head)
-        if labels is not None and spec_kind not in ("values", "choice"):
-            raise ScenarioError(f"{head}: labels are for a list of values "
-                                "({ values = [...], labels = [...] }), not a range or distribution")
+    dist, labels, tabular = {}, (), False
+    if isinstance(entry, (UniformSpec, NormalSpec)):
+        kind, levels = entry.dist, []
+        dist = entry.model_dump(include={"low", "high", "mean", "sd"}, exclude_none=True)
     else:
-        raise ScenarioError(
-            f"{head} = {short_json(spec)}: give a list of values [..], {{ start, stop, step }}, "
-            "{ values = [..], labels = [..] } or "
-            "{ dist = \"uniform\" | \"normal\" | \"choice\", .. } "
-            "(a single value belongs in the base scenario)")
-    if spec_kind in ("values", "range", "choice"):
-        if not levels:
-            raise ScenarioError(f"{head} = []: give at least one value")
-        for value in levels:
-            if isinstance(value, float) and not math.isfinite(value):
-                raise ScenarioError(f"{head} = {short_json(levels)}: {value} is not a finite number: "
-                                    "give finite values")
-        tabular = any(isinstance(v, (dict, list)) for v in levels)
+        if isinstance(entry, RangeSpec):
+            kind, levels, labels = "range", entry.levels(), None
+        else:
+            kind, levels, labels = getattr(entry, "dist", "values"), entry.values, entry.labels
         if labels is None:
-            labels = [(f"v{i}" if isinstance(v, (dict, list)) else format_value(v))
+            labels = [f"v{i}" if isinstance(v, (dict, list)) else format_value(v)
                       for i, v in enumerate(levels)]
         else:
-            if (not isinstance(labels, list) or len(labels) != len(levels)
-                    or not all(isinstance(x, str) and x.strip() for x in labels)):
-                raise ScenarioError(f"{head} labels = {short_json(labels)}: give one non-empty "
-                                    f"string per value ({len(levels)})")
-            if len(set(labels)) != len(labels):
-                raise ScenarioError(f"{head} labels = {short_json(labels)}: labels must be unique")
             labels = [_sanitize(x) for x in labels]
-        mixed = len({_kind_of(v) for v in levels}) > 1
-        tabular = tabular or mixed
-    else:
-        tabular = False
-        labels = []
-    if alias is not None:
-        if not isinstance(alias, str) or not re.fullmatch(r"[A-Za-z][\w\-]*", alias):
-            raise ScenarioError(f"{head} alias = {alias!r}: give a short word "
-                                "(letters, digits, '_', '-')")
-    return Parameter(path=path, targets=targets, alias=alias or "", kind=spec_kind,
+        # Tables, lists or values of mixed kinds: the points table holds their label.
+        tabular = (any(isinstance(v, (dict, list)) for v in levels)
+                   or len({_kind_of(v) for v in levels}) > 1)
+    return Parameter(path=path, targets=targets, alias=entry.alias or "", kind=kind,
                      levels=tuple(levels), labels=tuple(labels), tabular=tabular, dist=dist)
 
 
@@ -430,89 +658,6 @@ def _kind_of(value):
     return type(value).__name__
 
 
-def _parse_spec_table(spec, design, head):
-    keys = set(spec)
-    if "dist" in keys:
-        dist = spec["dist"]
-        if dist not in DISTRIBUTIONS:
-            raise ScenarioError(f"{head} dist = {dist!r}: unknown distribution; allowed: "
-                                f"{', '.join(repr(d) for d in DISTRIBUTIONS)}")
-        if design == "grid":
-            raise ScenarioError(f"{head} dist = {dist!r}: distributions need [design] kind = "
-                                "\"random\" or \"lhs\"; a grid takes a list or "
-                                "{ start, stop, step }")
-        allowed = {"uniform": {"dist", "low", "high"},
-                   "normal": {"dist", "mean", "sd", "low", "high"},
-                   "choice": {"dist", "values"}}[dist]
-        _spec_keys(spec, allowed, head, f"dist = {dist!r}")
-        if dist == "choice":
-            values = spec.get("values")
-            if not isinstance(values, list) or not values:
-                raise ScenarioError(f"{head}: dist = \"choice\" needs values = [..] (at least one)")
-            return values, "choice", {}
-        if dist == "uniform":
-            low, high = _numbers(spec, ("low", "high"), head, "dist = \"uniform\"")
-            if not low < high:
-                raise ScenarioError(f"{head} low = {low}, high = {high}: a uniform distribution "
-                                    "needs low < high")
-            return [], "uniform", {"low": low, "high": high}
-        mean, sd = _numbers(spec, ("mean", "sd"), head, "dist = \"normal\"")
-        if not sd > 0:
-            raise ScenarioError(f"{head} sd = {sd}: a normal distribution needs sd > 0")
-        bounds = {k: _numbers(spec, (k,), head, "dist = \"normal\"")[0] for k in ("low", "high")
-                  if k in spec}
-        if "low" in bounds and "high" in bounds and not bounds["low"] < bounds["high"]:
-            raise ScenarioError(f"{head} low = {bounds['low']}, high = {bounds['high']}: "
-                                "truncation bounds need low < high")
-        return [], "normal", {"mean": mean, "sd": sd, **bounds}
-    if keys & {"start", "stop", "step"}:
-        _spec_keys(spec, {"start", "stop", "step"}, head, "a range")
-        start, stop, step = _numbers(spec, ("start", "stop", "step"), head,
-                                     "a range { start, stop, step }")
-        if step <= 0 or stop < start:
-            raise ScenarioError(f"{head} = {{ start = {start}, stop = {stop}, step = {step} }}: "
-                                "empty range: give stop >= start and step > 0")
-        return _range_values(start, stop, step, head), "range", {}
-    if "values" in keys:
-        _spec_keys(spec, {"values"}, head, "a list of values")
-        values = spec["values"]
-        if not isinstance(values, list):
-            raise ScenarioError(f"{head} values = {short_json(values)}: give a list")
-        return values, "values", {}
-    raise ScenarioError(f"{head}: give values = [..], {{ start, stop, step }} or dist = ..")
-
-
-def _spec_keys(spec, allowed, head, what):
-    extra = sorted(set(spec) - allowed)
-    if extra:
-        allowed = allowed | {"alias"} | ({"labels"} if "values" in allowed else set())
-        raise ScenarioError(f"{head}: {extra[0]} does not belong to {what}; allowed: "
-                            f"{', '.join(sorted(allowed))}")
-
-
-def _numbers(spec, names, head, what):
-    out = []
-    for name in names:
-        if name not in spec:
-            raise ScenarioError(f"{head}: {what} needs {', '.join(names)}; {name} is missing")
-        value = spec[name]
-        if (isinstance(value, bool) or not isinstance(value, (int, float))
-                or not math.isfinite(value)):
-            raise ScenarioError(f"{head} {name} = {value!r}: must be a finite number")
-        out.append(value)
-    return out
-
-
-def _range_values(start, stop, step, head):
-    """Inclusive, float-safe range: stop is kept when it lies on the grid within round-off."""
-    count = math.floor((stop - start) / step + 1e-9) + 1
-    if count > MAX_POINTS:
-        raise ScenarioError(f"{head}: the range has {count:,} values: at most {MAX_POINTS:,}")
-    if all(isinstance(v, int) for v in (start, stop, step)):
-        return [start + i * step for i in range(count)]
-    return [float(f"{start + i * step:.12g}") for i in range(count)]
-
-
 def _check_overlaps(parameters, where):
     for a, b in itertools.combinations(parameters, 2):
         for ka, kb in itertools.product(a.targets, b.targets):
@@ -520,6 +665,34 @@ def _check_overlaps(parameters, where):
             if long[:len(short)] == short:
                 raise ScenarioError(f"{where} [parameters] {b.path}: overlaps {a.path} "
                                     "(the same key, or one inside the other): sweep one of them")
+
+
+def _table_and_key(keys):
+    # ("grid", "emission_factor_t_per_mwh", 2060) -> (("grid",), "emission_factor_t_per_mwh")
+    if isinstance(keys[-1], int):
+        keys = keys[:-1]
+    return keys[:-1], keys[-1]
+
+
+def _exclusive(key, other):
+    # Keys that replace each other (capacity_mw and capacity_wan_kw), not one way only
+    # (roughness_length_m replaces the wind_profile derived from it, which may be given).
+    return other in REPLACES.get(key, ()) and key in REPLACES.get(other, ())
+
+
+def _check_exclusive(parameters, where):
+    """Keys of one table that replace each other (:data:`REPLACES`) cannot both be swept."""
+    seen = []
+    for param in parameters:
+        for keys in param.targets:
+            table, key = _table_and_key(keys)
+            for other, other_table, other_key in seen:
+                if other_table == table and _exclusive(key, other_key):
+                    raise ScenarioError(
+                        f"{where} [parameters] {_printable(param.path)}: sets {key}, which "
+                        f"excludes {other_key} set by {_printable(other.path)} (a table takes "
+                        "one of them): sweep one of them")
+            seen.append((param, table, key))
 
 
 def _default_alias(param):

@@ -1,7 +1,7 @@
 """The resumable chunk store of a sweep's output folder.
 
 Owns ``OUT/<sweep-name>/``: the manifest (what a resume must match) and the resume checks,
-atomic writes (a hidden temporary file, then ``os.replace``), the chunk files, the copies of
+atomic writes (through :mod:`energysim.atomic`), the chunk files, the copies of
 the inputs, and combining the chunks into ``points.parquet``; imports only ``errors``,
 ``units``, ``results``, ``scenario`` and, for the manifest, ``physics`` (its version) and
 ``energysim.__version__`` from energysim, and :mod:`energysim.sweep.kpis` (the column
@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from energysim import units
+from energysim import atomic, units
 from energysim.errors import OutputError, OutputExistsError, ScenarioError
 from energysim.results import to_parquet
 from energysim.scenario import to_toml
@@ -42,32 +42,14 @@ def chunk_name(chunk_id):
     return f"chunk-{chunk_id:05d}.parquet"
 
 
-def _temporary_name(path):
-    # A hidden name in the same folder (so os.replace is atomic), unique per process.
-    return path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-
-
 def _atomic_parquet(frame, path, schema):
-    path = Path(path)
-    temporary = _temporary_name(path)
-    try:
+    with atomic.atomic_path(path) as temporary:
         to_parquet(frame, temporary, schema)
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
 
 
 def atomic_text(text, path):
-    """Write UTF-8 ``text`` to ``path`` atomically (temporary file, then rename)."""
-    path = Path(path)
-    temporary = _temporary_name(path)
-    try:
-        temporary.write_text(text, encoding="utf-8")
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+    """Write UTF-8 ``text`` to ``path`` atomically (:func:`energysim.atomic.write_text`)."""
+    atomic.write_text(path, text)
 
 
 def manifest_for(spec, points, chunk_size, full_annual, weather_sha256):
@@ -168,9 +150,9 @@ def open_store(folder, manifest, *, resume, overwrite, force_changed, where):
                                      (folder / "annual").glob(".*.tmp")):
             stale.unlink(missing_ok=True)
     try:
-        (folder / "chunks").mkdir(parents=True, exist_ok=True)
+        atomic.make_folder(folder / "chunks")
         if manifest["full_annual"]:
-            (folder / "annual").mkdir(exist_ok=True)
+            atomic.make_folder(folder / "annual")
         atomic_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", manifest_path)
     except OSError as err:
         raise OutputError(f"{folder}: cannot write the sweep output: "

@@ -13,15 +13,13 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from energysim import units
+from energysim import atomic, units
 from energysim.errors import WeatherDataError, describe_exception
 from energysim.weather.frame import (
     IRRADIANCE_COLUMNS,
@@ -453,14 +451,7 @@ def to_normals_csv(normals, path, *, header_lines=()):
         if key in normals.params:
             lines.append(f"# {key} = {normals.params[key]:.6g}")
     body = normals.monthly.round(6).to_csv(lineterminator="\n", float_format="%.6g")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write("\n".join(lines) + "\n" + body)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic.write_text(path, "\n".join(lines) + "\n" + body)
     return path
 
 

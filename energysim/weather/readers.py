@@ -12,15 +12,13 @@ package, only ``frame``, ``geometry`` and ``checks``.
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from energysim import units
+from energysim import atomic, units
 from energysim.errors import EnergysimWarning, WeatherDataError, describe_exception
 from energysim.timeutils import ensure_utc, is_leap
 from energysim.weather.checks import MAX_REPAIRABLE_GAP_H, check_weather
@@ -615,15 +613,8 @@ def to_weather_csv(data, meta, path, *, overwrite=False):
     buf = io.StringIO()
     buf.write("\n".join(header) + "\n")
     out.to_csv(buf, index=False, float_format="%.6g", lineterminator="\n")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(buf.getvalue())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic.make_folder(path.parent)
+    atomic.write_text(path, buf.getvalue())
     return path
 
 
