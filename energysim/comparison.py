@@ -82,9 +82,9 @@ class Quantity:
 
 
 _SHOWN = {"MW": lambda v: v, "MWh": conv.mwh_to_gwh, "tCO2": conv.t_to_kt,
-          "tce": conv.t_to_kt}
+          "tce": conv.t_to_kt, "t": lambda v: v, "1": conv.fraction_to_pct}
 _CN = {"MW": conv.mw_to_wan_kw, "MWh": conv.mwh_to_yi_kwh, "tCO2": conv.t_to_wan_t,
-       "tce": conv.t_to_wan_t}
+       "tce": conv.t_to_wan_t, "t": lambda v: v, "1": conv.fraction_to_pct}
 
 #: The quantities of the milestone tables, in order.
 QUANTITIES = (
@@ -103,12 +103,26 @@ QUANTITIES = (
     Quantity("coal_cum", "cumulative_avoided_coal_tce", "tce", "ktce",
              "cumulative_avoided_coal_wan_tce", "万吨标准煤", "avoided standard coal, cumulative",
              "累计节约标准煤"),
+    # Shown only when a result has them (issue 12): hydro, biomass, storage, hydrogen and
+    # the share of the city's own emissions.
+    Quantity("hydro", "installed_hydro_mw", "MW", "MW", "installed_hydro_wan_kw", "万千瓦",
+             "installed hydro (in operation)", "水电装机"),
+    Quantity("biomass", "installed_biomass_mw", "MW", "MW", "installed_biomass_wan_kw", "万千瓦",
+             "installed biomass (in operation)", "生物质装机"),
+    Quantity("storage", "installed_storage_mw", "MW", "MW", "installed_storage_wan_kw", "万千瓦",
+             "storage power (in operation)", "储能功率"),
+    Quantity("hydrogen", "hydrogen_t", "t", "t", "hydrogen_t", "吨", "hydrogen made, annual",
+             "年制氢"),
+    Quantity("baseline_share", "baseline_offset_share", "1", "%", "baseline_offset_pct", "%",
+             "avoided CO2 / city emissions, annual", "年减排占全市排放"),
 )
+#: Keys of :data:`QUANTITIES` left out of a table when no result has their column.
+OPTIONAL_QUANTITIES = ("hydro", "biomass", "storage", "hydrogen", "baseline_share")
 #: Leading columns of :func:`comparison_table`; scenario columns follow.
 TABLE_COLUMNS = ("year", "milestone", "quantity", "kpi", "unit")
 #: Decimals shown per unit in printed and HTML tables.
 DIGITS = {"万千瓦": 2, "MW": 1, "亿千瓦时": 2, "GWh": 1, "MWh": 0, "万吨CO2": 2, "ktCO2": 1,
-          "tCO2": 0, "万吨标准煤": 2, "ktce": 1, "tce": 0, "h": 0, "%": 1, "tCO2/MWh": 4, "1": 4}
+          "tCO2": 0, "万吨标准煤": 2, "ktce": 1, "tce": 0, "t": 0, "吨": 0, "h": 0, "%": 1, "tCO2/MWh": 4, "1": 4}
 #: The file ``compare -o`` writes besides the figures.
 COMPARISON_CSV = "comparison.csv"
 #: The comparison figures: file name -> caption (English; the figures carry the units).
@@ -236,6 +250,8 @@ def comparison_table(items, years=None, units="cn"):
     rows = []
     for year in years:
         for q in QUANTITIES:
+            if q.key in OPTIONAL_QUANTITIES and not any(q.column in t for t in by_year):
+                continue
             values = [float(t.at[year, q.column]) if year in t.index and q.column in t
                       else math.nan for t in by_year]
             variants = [(q.cn_column, q.cn_unit, q.in_cn)] if system == "cn" else []

@@ -716,10 +716,17 @@ class StorageFleet(_Fleet):
     def _duration(self):
         if self.pairing is None and self.duration_h is None:
             raise ValueError("duration_h missing: give the hours at full power (energy / power)")
+        _no_curtailment_rate(self)
         return self
 
 
 _ELECTROLYSER_SUPPLY = Literal["surplus"]
+
+
+def _no_curtailment_rate(unit):
+    if unit.curtailment_pct:
+        raise ValueError(f"curtailment_pct = {unit.curtailment_pct:g}: a curtailment rate applies to "
+                         f"generating fleets, not to {unit.technology}")
 
 
 class Electrolyser(_Fleet):
@@ -747,6 +754,11 @@ class Electrolyser(_Fleet):
                 raise ValueError(_unknown("preset", value, DISPLACED_H2_PRESETS))
             return DISPLACED_H2_PRESETS[value]
         return value
+
+    @model_validator(mode="after")
+    def _generating_keys(self):
+        _no_curtailment_rate(self)
+        return self
 
     @field_validator("supply")
     @classmethod

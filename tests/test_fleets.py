@@ -117,6 +117,8 @@ def test_resolved_scenario_reads_back_with_the_same_digest():
     (HEAD + PV + ELECTROLYSER + ELECTROLYSER.replace('"h2"', '"h3"') + 'supply = ["pv"]\n'
      + ELECTROLYSER.replace('"h2"', '"h4"') + 'supply = ["pv"]\n', ["already feeds"]),
     (HEAD + PV + STORAGE.replace('"bat"', '"pv"'), ["unique", "pv"]),
+    (HEAD + PV + STORAGE + "curtailment_pct = 2\n", ["[storage.bat]", "generating fleets"]),
+    (HEAD + PV + ELECTROLYSER + "curtailment_pct = 2\n", ["[electrolyser.h2]", "not to electrolyser"]),
     (HEAD + HYDRO + '[[storage]]\nname = "p"\npairing = "guangdong"\n', ["pairing", "no PV or wind"]),
     (HEAD.replace("[grid]", '[targets]\nbaseline_emissions_mt = "shaoguan"\n[grid]') + PV,
      ["baseline_emissions_mt"]),
@@ -330,3 +332,29 @@ def test_batch_of_dispatched_scenarios_equals_single_runs(weather):
     assert not np.allclose(batch[0].curtailed_mwh, batch[1].curtailed_mwh)
     assert not np.allclose(batch[0].dispatch.storage_charged_mwh,
                            batch[2].dispatch.storage_charged_mwh)
+
+
+def test_validate_lists_storage_and_electrolysers(tmp_path):
+    path = tmp_path / "s.toml"
+    path.write_text(HEAD + PV + STORAGE + '[[storage]]\nname = "p"\npairing = "guangdong"\n'
+                    + ELECTROLYSER, encoding="utf-8")
+    result = CliRunner().invoke(main, ["validate", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "bat (storage, 5 万千瓦)" in result.output and "p (storage, paired: guangdong rule)" in result.output
+    assert "h2 (electrolyser, 2 万千瓦)" in result.output
+
+
+def test_compare_shows_new_quantities_only_when_present(weather):
+    from energysim.comparison import compare
+
+    plain = run(HEAD + PV, weather)
+    full = run(HEAD.replace("[grid]", '[targets]\nbaseline_emissions_mt = "shaoguan-ceads"\n[grid]')
+               + PV + HYDRO + STORAGE + ELECTROLYSER + 'supply = ["hydro"]\n', weather)
+    assert "installed_hydro_mw" not in set(compare([plain]).kpi)
+    table = compare([full, plain])
+    kpis = set(table.kpi)
+    assert {"installed_hydro_mw", "installed_storage_mw", "hydrogen_t",
+            "baseline_offset_share"} <= kpis
+    row = table[(table.kpi == "hydrogen_t") & (table.year == 2023)].iloc[0]
+    assert row[full.name] == pytest.approx(
+        full.totals.set_index("year").hydrogen_t[2023])

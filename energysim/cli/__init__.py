@@ -81,9 +81,18 @@ def validate(scenarios, debug):
         scenario = load_scenario(path)
         fleets = ", ".join(
             f"{f.name} ({f.technology}, "
-            f"{'additions' if f.capacity_mw is None else f'{units.mw_to_wan_kw(f.capacity_mw):g} 万千瓦'})"
-            for f in scenario.fleets)
+            f"{_capacity_text(f, units)})"
+            for f in scenario.units)
         click.echo(f"{path}: ok: {scenario.name}, {scenario.years[0]}-{scenario.years[1]}, {fleets}")
+
+
+def _capacity_text(unit, units):
+    # How a validated table states its capacity, for `validate`.
+    if getattr(unit, "pairing", None):
+        return f"paired: {unit.pairing} rule"
+    if unit.capacity_mw is None:
+        return "additions"
+    return f"{units.mw_to_wan_kw(unit.capacity_mw):g} 万千瓦"
 
 
 def _register_optional_groups():
