@@ -172,7 +172,7 @@ min_soc_pct = 5
 lifetime_years = 30
 repower = false
 availability_pct = 99
-curtailment_pct = 1
+curtailment_pct = 0  # a rate applies to generating fleets only
 [storage.degradation]
 first_year_loss_pct = 0
 annual_rate_pct = 0.1
@@ -200,7 +200,7 @@ displaced_kgco2_per_kg = 19
 lifetime_years = 30
 repower = false
 availability_pct = 99
-curtailment_pct = 1
+curtailment_pct = 0  # a rate applies to generating fleets only
 [electrolyser.degradation]
 first_year_loss_pct = 0
 annual_rate_pct = 0.1
