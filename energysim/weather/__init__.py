@@ -115,7 +115,7 @@ from energysim.weather.generator import (
     generate_typical_year,
     interannual_scales,
 )
-from energysim.weather.geometry import hourly_clearness_index
+from energysim.weather.geometry import great_circle_km, hourly_clearness_index
 from energysim.weather.load import load_weather
 from energysim.weather.normals import (
     KC_FIT_WINDOW_H as KC_FIT_WINDOW_H,
@@ -161,4 +161,5 @@ __all__ = [
     "to_weather_csv",
     "monthly_summary",
     "hourly_clearness_index",
+    "great_circle_km",
 ]
