@@ -160,3 +160,22 @@ def test_report_shows_the_weather_year_band(tmp_path):
     assert 'class="uncertainty"' in html and f"{p['p90'] / p['p50']:.3f}" in html
     assert 'class="uncertainty"' not in render_report([read_result(tmp_path / "without" / "ens")],
                                                      units="si")
+
+
+def test_cli_weather_years_from_a_glob_of_files(tmp_path):
+    from click.testing import CliRunner
+
+    from energysim.cli import main
+
+    for i in range(2):
+        data, meta = W.builtin_shaoguan(seed=20 + i)
+        W.to_weather_csv(data, meta, tmp_path / f"y{i}.csv")
+    path = tmp_path / "ens.toml"
+    path.write_text(SCENARIO.replace('altitude_m = 61', 'altitude_m = 61\n[weather]\nsource = "y*.csv"'),
+                    encoding="utf-8")
+    ok = CliRunner().invoke(main, ["run", str(path), "-o", str(tmp_path / "out"), "--no-cache",
+                                   "--no-plots", "--weather-years", "2"])
+    assert ok.exit_code == 0, ok.output
+    assert (tmp_path / "out" / "ens" / "ensemble.parquet").is_file()
+    plain = CliRunner().invoke(main, ["run", str(path), "-o", str(tmp_path / "o2"), "--no-cache"])
+    assert plain.exit_code == 2 and "names several weather years" in plain.output
