@@ -458,7 +458,8 @@ class WindFleet(_Fleet):
     mean_wind_speed_ms: Optional[float] = Field(
         None, gt=0, le=30, description="site mean at mean_wind_height_m [m/s]")
     mean_wind_height_m: Optional[float] = Field(
-        None, gt=0, le=300, description="height of mean_wind_speed_ms; default hub_height_m [m]")
+        None, gt=0, le=300,
+        description="height of mean_wind_speed_ms; not given: at the hub, whatever the hub [m]")
     wind_profile: Optional[Literal["logarithmic", "power_law"]] = Field(
         None, description="law from the site mean's height to the hub; set by the keys below")
     # >= 1e-5 m (about smooth ice; open sea is ~2e-4 m): a subnormal length gave NaN winds
@@ -508,14 +509,13 @@ class WindFleet(_Fleet):
     @model_validator(mode="before")
     @classmethod
     def _profile_defaults(cls, data):
-        # The site mean's height defaults to the hub's, and the law that carries it to the
-        # hub to the logarithmic one with 0.1 m unless a shear exponent is given; the
-        # resolved scenario names the law in wind_profile.
+        # The law that carries the site mean to the hub defaults to the logarithmic one
+        # with 0.1 m unless a shear exponent is given; the resolved scenario names the law
+        # in wind_profile. The site mean's height stays None when not given: "at the hub",
+        # whatever the hub becomes (with_changes, a sweep); see site_mean_height_m.
         if not isinstance(data, dict):
             return data
         data = dict(data)
-        if data.get("mean_wind_height_m") is None and data.get("hub_height_m") is not None:
-            data["mean_wind_height_m"] = data["hub_height_m"]
         power = data.get("shear_exponent") is not None
         if data.get("wind_profile") is None:
             data["wind_profile"] = "power_law" if power else "logarithmic"
@@ -543,19 +543,32 @@ class WindFleet(_Fleet):
                                        "roughness_length_m", "shear_exponent", "weibull_k",
                                        "wind_farm_efficiency")
 
+    @property
+    def site_mean_height_m(self):
+        """Height of the site mean: ``mean_wind_height_m``, or the hub's when not given. [m]"""
+        return self.hub_height_m if self.mean_wind_height_m is None else self.mean_wind_height_m
+
     def physics_kwargs(self):
-        """Keyword arguments of the physics call, one per :attr:`PHYSICS_FIELDS`. [dict]"""
-        return {k: getattr(self, k) for k in self.PHYSICS_FIELDS}
+        """Keyword arguments of the physics call, one per :attr:`PHYSICS_FIELDS`. [dict]
+
+        ``mean_wind_height_m`` is the resolved :attr:`site_mean_height_m`.
+        """
+        kwargs = {k: getattr(self, k) for k in self.PHYSICS_FIELDS}
+        kwargs["mean_wind_height_m"] = self.site_mean_height_m
+        return kwargs
 
     def physics_key(self):
         """Parameters that decide the per-unit profile (and nothing else). [dict]"""
-        return {"technology": "wind", **self.model_dump(include=set(self.PHYSICS_FIELDS))}
+        key = {"technology": "wind", **self.model_dump(include=set(self.PHYSICS_FIELDS))}
+        key["mean_wind_height_m"] = self.site_mean_height_m
+        return key
 
     def physics_signature(self):
         """The same parameters as a hashable tuple, cheap enough to group sweep points by."""
         curve = self.power_curve
         curve = None if curve is None else (tuple(curve.wind_speed_ms), tuple(curve.power_kw))
-        return ("wind", *(curve if k == "power_curve" else getattr(self, k)
+        kwargs = self.physics_kwargs()
+        return ("wind", *(curve if k == "power_curve" else kwargs[k]
                           for k in self.PHYSICS_FIELDS))
 
 
@@ -1055,7 +1068,12 @@ class Scenario(_Model):
         A weather file counts by its absolute path, as :func:`to_toml` records it, so a
         result folder's ``scenario.toml`` keeps the digest of the run that wrote it.
         """
-        text = json.dumps(self._resolved_dict(), sort_keys=True, ensure_ascii=False)
+        data = self._resolved_dict()
+        # A site mean "at the hub" (height not given) simulates as one at the hub's height
+        # given explicitly: both digest alike (and as before the height stayed None).
+        for fleet, item in zip(self.wind, data.get("wind", [])):
+            item["mean_wind_height_m"] = fleet.site_mean_height_m
+        text = json.dumps(data, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
     def _resolved_dict(self):

@@ -143,7 +143,9 @@ def test_tracking_names_match_the_physics_registry():
 
 def test_wind_site_mean_height_defaults_to_the_hub_and_the_law_is_recorded():
     fleet = parse(BASE + WIND).wind[0]
-    assert fleet.mean_wind_height_m == 120 and fleet.wind_profile == "logarithmic"
+    assert fleet.mean_wind_height_m is None and fleet.site_mean_height_m == 120
+    assert fleet.physics_kwargs()["mean_wind_height_m"] == 120
+    assert fleet.wind_profile == "logarithmic"
     assert fleet.roughness_length_m == 0.1 and fleet.shear_exponent is None
     power = parse(BASE + WIND + "shear_exponent = 0.2\nmean_wind_height_m = 100\n").wind[0]
     assert power.wind_profile == "power_law" and power.roughness_length_m is None
@@ -151,8 +153,26 @@ def test_wind_site_mean_height_defaults_to_the_hub_and_the_law_is_recorded():
     assert resolved["wind_profile"] == "power_law" and "roughness_length_m" not in resolved
     # the resolved scenario reads back to the same scenario
     again = parse_scenario(to_toml(parse(BASE + WIND + "shear_exponent = 0.2\n")))
-    assert again.wind[0] == power.model_copy(update={"mean_wind_height_m": 120.0})
+    assert again.wind[0] == power.model_copy(update={"mean_wind_height_m": None})
     assert parse(BASE + WIND).wind[0].physics_key() != power.physics_key()
+
+
+def test_a_site_mean_at_the_hub_follows_a_changed_hub():
+    # Issue 11: without mean_wind_height_m the site mean is "at the hub", whatever the hub
+    # is; changing the hub keeps it there, as the file written with the new hub does.
+    mean = "mean_wind_speed_ms = 6.0\n"
+    changed = parse(BASE + WIND + mean).with_changes({"wind[0].hub_height_m": 90})
+    fresh = parse(BASE + WIND.replace("hub_height_m = 120", "hub_height_m = 90") + mean)
+    assert changed.wind[0] == fresh.wind[0]
+    assert changed.wind[0].physics_kwargs() == fresh.wind[0].physics_kwargs()
+    assert changed.wind[0].physics_kwargs()["mean_wind_height_m"] == 90
+    assert changed.digest() == fresh.digest()
+    # a height given stays where it was given
+    pinned = parse(BASE + WIND + mean + "mean_wind_height_m = 120\n")
+    assert pinned.with_changes({"wind[0].hub_height_m": 90}).wind[0].site_mean_height_m == 120
+    # "at the hub" and the hub's height given explicitly simulate (and digest) alike
+    assert pinned.digest() == parse(BASE + WIND + mean).digest()
+    assert pinned.wind[0].physics_key() == parse(BASE + WIND + mean).wind[0].physics_key()
 
 
 @pytest.mark.parametrize("extra, fragment", [
