@@ -56,9 +56,10 @@ def _buildout_text(fleet, years, system):
         return "share in operation: " + _points(fleet["buildout_share"], " %",
                                                 conv.fraction_to_pct, "{:.0f}")
     if fleet.get("additions_mw"):
-        if system == "cn":
-            return "additions: " + _points(fleet["additions_mw"], " 万千瓦", conv.mw_to_wan_kw,
-                                           "{:+,.2f}")
+        if system == "cn":  # the Chinese unit with the SI value beside it
+            items = sorted(fleet["additions_mw"].items(), key=lambda kv: int(kv[0]))
+            return "additions: " + ", ".join(
+                f"{y}: {conv.mw_to_wan_kw(v):+,.2f} 万千瓦 ({v:+,.1f} MW)" for y, v in items)
         return "additions: " + _points(fleet["additions_mw"], " MW", None, "{:+,.1f}")
     shape = fleet.get("buildout")
     if shape and shape.get("shape") == "linear":
@@ -216,6 +217,7 @@ def assumptions(items, years, system):
                  each(lambda f, t=tech: _design_text(f, t))),
             _row(_bi(f"{cn}运行", f"{en} operation", system), each(_operation_text)),
         ]
+    fleets += _unit_rows(scen, sims, system)
     weather = [_row(_bi("气象数据", "Weather source", system),
                     [r.metadata.get("weather_source")
                      or f"{(s.get('weather') or {}).get('source', '?')}" for r, s in
@@ -242,6 +244,82 @@ def assumptions(items, years, system):
     if target_rows:
         groups.append((_bi("装机目标进度", "Capacity-target progress", system), target_rows))
     return [{"title": title, "rows": rows} for title, rows in groups if rows]
+
+
+#: The issue-12 tables in the assumptions, in the scenario's order: key, Chinese, English.
+_UNIT_TABLES = (("hydro", "水电", "Hydro"), ("biomass", "生物质发电", "Biomass"),
+                ("storage", "储能", "Storage"), ("electrolyser", "电解槽", "Electrolyser"))
+_MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+
+
+def _unit_rows(scen, sims, system):
+    """Assumption rows of the hydro, biomass, storage and electrolyser tables. [list of dict]"""
+    rows = []
+    for key, cn, en in _UNIT_TABLES:
+        lists = [s.get(key) or [] for s in scen]
+        if not any(lists):
+            continue
+
+        def each(render, lists=lists):
+            return [[f"{f.get('name')}: {render(f)}" for f in fl] or [DASH] for fl in lists]
+
+        size = _bi(f"{cn}功率", f"{en} power, full build-out", system) if key in (
+            "storage", "electrolyser") else _bi(f"{cn}规模", f"{en} fleets, full capacity", system)
+        rows.append(_row(size, each(lambda f, k=key: _unit_size_text(f, k, system))))
+        rows.append(_row(_bi(f"{cn}建设进度", f"{en} build-out", system),
+                         [[f"{f.get('name')}: {_unit_buildout_text(f, y_, system)}"
+                           for f in fl] or [DASH] for fl, y_ in zip(lists, sims)]))
+        rows.append(_row(_bi(f"{cn}运行", f"{en} operation", system),
+                         each(lambda f, k=key: _unit_operation_text(f, k))))
+        rows.append(_row(_bi(f"{cn}寿命", f"{en} lifetime", system), each(_lifetime_text)))
+    return rows
+
+
+def _unit_size_text(fleet, key, system):
+    if key == "storage" and fleet.get("pairing"):
+        return (f"{fleet['pairing']} pairing rule: power and duration follow the PV and wind "
+                "additions")
+    capacity_mw = fleet.get("capacity_mw")
+    if capacity_mw is None and fleet.get("additions_mw"):  # additions: the full build-out
+        capacity_mw = sum(fleet["additions_mw"].values())
+    text = _capacity(capacity_mw, system)
+    if key == "storage":
+        energy_mwh = (capacity_mw or 0.0) * fleet.get("duration_h", 0.0)
+        energy = f"{_num(energy_mwh, 'MWh')} MWh"
+        if system == "cn":
+            energy = f"{_num(conv.mwh_to_wan_kwh(energy_mwh), '万千瓦时')} 万千瓦时 ({energy})"
+        text += f" × {fleet.get('duration_h', 0):g} h = {energy}"
+    return text
+
+
+def _unit_buildout_text(fleet, years, system):
+    if fleet.get("pairing"):
+        return "with the PV and wind additions (pairing rule)"
+    return _buildout_text(fleet, years, system)
+
+
+def _unit_operation_text(fleet, key):
+    availability = f"availability {fleet.get('availability_pct', 100.0):g} %"
+    if key == "hydro":
+        factors = ", ".join(f"{m} {v:.2f}" for m, v in
+                            zip(_MONTHS, fleet.get("monthly_capacity_factor") or []))
+        shape = "; hourly shape given" if fleet.get("daily_shape") else "; flat within the day"
+        return f"monthly capacity factors {factors}{shape}; {availability}"
+    if key == "biomass":
+        if fleet.get("annual_full_load_hours") is not None:
+            output = f"{fleet['annual_full_load_hours']:g} full-load hours/a"
+        else:
+            output = f"capacity factor {fleet.get('capacity_factor', 0):g}"
+        return f"{output}; {availability}"
+    if key == "storage":
+        return (f"round-trip efficiency {conv.fraction_to_pct(fleet.get('round_trip_efficiency', 0)):g}"
+                f" %, min SOC {fleet.get('min_soc_pct', 0.0):g} %; {availability}")
+    supply = fleet.get("supply", "surplus")
+    supply = ("curtailed surplus" if supply == "surplus"
+              else ", ".join(supply) + " first, then the surplus")
+    return (f"{fleet.get('kwh_per_kg', 0):g} kWh/kg H2, min load {fleet.get('min_load_pct', 0):g} %, "
+            f"supply: {supply}; displaces {fleet.get('displaced_kgco2_per_kg', 0):g} kgCO2/kg H2; "
+            f"{availability}")
 
 
 def _value(item, column, year):

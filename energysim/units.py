@@ -64,6 +64,15 @@ def wan_kwh_to_mwh(value):
     return value * MWH_PER_WAN_KWH
 
 
+def mwh_to_wan_kwh(value):
+    """Convert MWh to 万千瓦时. [MWh] -> [万千瓦时]
+
+    >>> mwh_to_wan_kwh(83023.6)
+    8302.36
+    """
+    return value / MWH_PER_WAN_KWH
+
+
 def mwh_to_yi_kwh(value):
     """Convert MWh to 亿千瓦时. [MWh] -> [亿千瓦时]"""
     return value / MWH_PER_YI_KWH

@@ -603,3 +603,43 @@ def test_hourly_figures_use_the_full_buildout_year_unless_chosen(tmp_path):
     assert comparison.hourly_year(only_first) == 2021
     assert "latest hourly year before the full build-out" in comparison.hourly_note(
         [only_first], ["two-years"])
+
+
+@pytest.mark.parametrize("system", ["cn", "si"])
+def test_report_assumptions_list_hydro_biomass_storage_electrolysers(repo_root, system,
+                                                                   no_figures):
+    # Issue 12 / 10 item 3: the [[hydro]], [[biomass]], [[storage]] and [[electrolyser]]
+    # assumptions of shaoguan-integrated stand beside shaoguan-potential (which has none).
+    from energysim.scenario import load_scenario
+
+    items = []
+    for name in ("shaoguan-integrated", "shaoguan-potential"):
+        item = fake_result(name, 1000.0, 300.0)
+        item.metadata["scenario"] = load_scenario(
+            repo_root / "scenarios" / f"{name}.toml").to_dict()
+        items.append(item)
+    html = report.render_report(items, units=system)
+    hydro_mw = units.wan_kw_to_mw(units.mw_to_wan_kw(236.1))
+    expected = ["small-hydro: " + ("23.61 万千瓦 (236.1 MW)" if system == "cn" else "236.1 MW"),
+                "Jan 0.22, Feb 0.24, Mar 0.30", "Jun 0.58", "Dec 0.22",
+                "biomass: " + ("12.00 万千瓦 (120.0 MW)" if system == "cn" else "120.0 MW"),
+                "4175 full-load hours/a",
+                "guangdong pairing rule: power and duration follow the PV and wind additions",
+                "round-trip efficiency 85 %, min SOC 5 %",
+                "shaogang-h2-park: " + ("10.00 万千瓦 (100.0 MW)" if system == "cn" else "100.0 MW"),
+                "2027: +5.00 万千瓦 (+50.0 MW)" if system == "cn" else "2027: +50.0 MW",
+                "55 kWh/kg H2, min load 15 %", "supply: ridge-wind first, then the surplus",
+                "displaces 19 kgCO2/kg H2"]
+    for text in expected:
+        assert text in html, text
+    assert hydro_mw == pytest.approx(236.1)
+    for cn, en in (("水电", "Hydro"), ("生物质发电", "Biomass"), ("储能", "Storage"),
+                   ("电解槽", "Electrolyser")):
+        rows = re.findall(r'<tr class="([^"]*)">\s*<td class="name">([^<]*)</td>', html)
+        names = [(cls, name) for cls, name in rows if en in name]
+        assert names, en
+        # only potential's column is empty: every such row is marked as differing
+        assert all("differs" in cls for cls, _ in names), names
+        assert all((cn in name) == (system == "cn") for _, name in names)
+    if system == "si":  # SI only (the scenario descriptions may still quote 万千瓦)
+        assert "small-hydro: 23.61" not in html and "万千瓦 (100.0 MW)" not in html
