@@ -6,7 +6,8 @@ scenario, and fitting, per observed fleet, PV's ``irradiance_scale`` or wind's
 to the observed total (for wind this is the bias correction of Renewables.ninja's
 Virtual Wind Farm model, Staffell & Pfenninger 2016, doi:10.1016/j.energy.2016.08.068).
 The calibrated scenario carries a ``calibration`` table per fitted fleet. It imports
-``errors``, ``units``, ``timeutils``, ``scenario`` and ``simulate``; it writes nothing
+``errors``, ``units``, ``timeutils``, ``weather.frame`` (the shared text decoding),
+``scenario`` and ``simulate``; it writes nothing
 (the command line writes the scenario) and never imports ``cli``.
 
 The modelled energy of a row is the fleet's effective capacity in that year times the
@@ -28,10 +29,11 @@ import numpy as np
 import pandas as pd
 
 from energysim import units
-from energysim.errors import ObservedDataError
+from energysim.errors import ObservedDataError, describe_exception
 from energysim.scenario import scenario_from_dict
 from energysim.simulate import capacity_paths, compute_profile, load_scenario_weather
 from energysim.timeutils import year_hour_weights
+from energysim.weather.frame import decode_text
 
 #: Columns of an observed-output file; exactly one of the two energy columns.
 OBSERVED_KEY_COLUMNS = ("fleet", "year")
@@ -115,10 +117,19 @@ def read_observed(path):
     except OSError as err:
         raise ObservedDataError(f"{where}: cannot read: {err.strerror}") from None
     try:
-        text = raw.decode("utf-8-sig")
+        raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         raise ObservedDataError(f"{where}: not UTF-8 text (byte {err.start})") from None
-    reader = csv.reader(io.StringIO(text))
+    # the shared decoding: with or without a BOM, CRLF or CR alone read as LF
+    reader = csv.reader(io.StringIO(decode_text(raw, where, "CSV")))
+    try:
+        return _parse_observed(reader, where), hashlib.sha256(raw).hexdigest()
+    except csv.Error as err:  # the csv module's own parser error, as one line
+        raise ObservedDataError(f"{where} line {reader.line_num}: cannot parse the CSV: "
+                                f"{describe_exception(err)}") from None
+
+
+def _parse_observed(reader, where):
     header = next(reader, None)
     if not header:
         raise ObservedDataError(f"{where}: empty: give a header fleet,year,delivered_mwh[,month]")
@@ -170,7 +181,7 @@ def read_observed(path):
         rows.append(ObservedRow(line, fleet, year, month, to_mwh(value), unit))
     if not rows:
         raise ObservedDataError(f"{where}: no data rows under the header")
-    return rows, hashlib.sha256(raw).hexdigest()
+    return rows
 
 
 def _integer(text, name, where, line):
