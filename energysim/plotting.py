@@ -408,9 +408,16 @@ def installed_capacity_figure(result, units="cn"):
     value_axis(ax, CAPACITY, units)
     ax.set_title(f"{result.name}: " + bilingual("年末装机容量", "installed capacity at year end",
                                                 units))
-    ax.legend()
-    fig.tight_layout()
+    _single_legend_below(fig, ax)
     return fig
+
+
+def _single_legend_below(fig, ax):
+    # Under the axes, as the comparison figures do: inside, the legend covered the tops of
+    # the bars (the build-out's last years, which are the tallest).
+    handles, labels = ax.get_legend_handles_labels()
+    bottom = _legend_below(fig, handles, labels, len(handles))
+    fig.tight_layout(rect=(0, bottom, 1, 1))
 
 
 @_readable
@@ -457,8 +464,7 @@ def annual_generation_figure(result, units="cn"):
     year_axis(ax, table.index, units)
     value_axis(ax, ANNUAL_ENERGY, units)
     ax.set_title(f"{result.name}: " + bilingual("年发电量", "annual generation", units))
-    ax.legend()
-    fig.tight_layout()
+    _single_legend_below(fig, ax)
     return fig
 
 

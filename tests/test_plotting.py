@@ -264,3 +264,23 @@ def test_tornado_units(tmp_path):
     si = plotting.tornado_figure(tornado, units="si")
     assert si.axes[0].get_xlabel() == "cumulative avoided CO2 through 2060 [Mt CO2]"
     assert not [t for t in all_text(si) if CJK.search(t)]
+
+
+@pytest.mark.parametrize("units", ["cn", "si"])
+def test_single_run_legends_sit_below_the_axes_never_over_the_bars(simulate, units):
+    # Issue 10 item 4: in the upper left the legend covered the tops of the bars around the
+    # year the build-out completes (shaoguan-14th-fyp, 2034). A short run ending at full
+    # build-out has its tallest bars at the right and left alike.
+    result = simulate("legend-check", years=(2021, 2035))
+    for draw in (plotting.installed_capacity_figure, plotting.annual_generation_figure):
+        fig = draw(result, units=units)
+        draw_strictly(fig)
+        ax = fig.axes[0]
+        assert ax.get_legend() is None and len(fig.legends) == 1
+        renderer = fig.canvas.get_renderer()
+        legend = fig.legends[0].get_window_extent(renderer)
+        axes = ax.get_tightbbox(renderer)  # the plot area with its tick labels
+        assert legend.y1 <= axes.y0 + 1, (draw.__name__, legend, axes)
+        bars = [b.get_window_extent(renderer) for b in ax.patches]
+        assert bars and not any(legend.overlaps(b) for b in bars)
+        assert 0 <= legend.y0 and legend.x0 >= 0 and legend.x1 <= fig.bbox.x1
