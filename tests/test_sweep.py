@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -426,8 +427,13 @@ def test_interrupted_and_killed_sweep_resumes_to_the_uninterrupted_result(
 @pytest.fixture(scope="module")
 def dask_cluster():
     distributed = pytest.importorskip("distributed")
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       host="127.0.0.1", dashboard_address=None)
+    # The scheduler's HTTP server on a free port, as the CLI's --dask-local does:
+    # dashboard_address=None still binds the default :8787 and warns "Port 8787 is already
+    # in use" when another cluster on this machine holds it; that warning fails the test.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message="Port .* is already in use")
+        cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                           host="127.0.0.1", dashboard_address=":0")
     yield cluster
     cluster.close()
 
