@@ -57,8 +57,12 @@ class Catalogue:
             return self._weather[key]
 
     def needs_physics(self, scenario):
-        """Whether some fleet's per-unit profile is not in memory yet. [bool]"""
-        _, meta = self.weather(scenario)
+        """Whether the weather or some fleet's per-unit profile is not in memory yet. [bool]"""
+        with self._lock:
+            loaded = self._weather.get(scenario.weather.model_dump_json())
+        if loaded is None:
+            return True
+        _, meta = loaded
         return any(self.memo.get(profile_key(f, scenario.site, meta)) is None
                    for f in scenario.fleets)
 
