@@ -102,6 +102,7 @@ def _capacity_text(unit, units):
 
 def _register_optional_groups():
     # Sub-command groups that live in their own modules.
+    from energysim.cli.app_cmd import app
     from energysim.cli.calibrate_cmd import calibrate
     from energysim.cli.compare_cmd import compare, report
     from energysim.cli.regress_cmd import regress
@@ -114,6 +115,7 @@ def _register_optional_groups():
     main.add_command(sweep)
     main.add_command(regress)
     main.add_command(calibrate)
+    main.add_command(app)
 
 
 _register_optional_groups()
