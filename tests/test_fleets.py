@@ -308,10 +308,10 @@ def test_figures_show_new_fleets_but_not_storage_as_capacity(weather):
 
     result = run(with_limit(HEAD + PV + HYDRO + BIOMASS + STORAGE + ELECTROLYSER), weather)
     fig = installed_capacity_figure(result, units="si")
-    names = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    names = [t.get_text() for t in fig.legends[0].get_texts()]
     assert names == ["biomass", "hydro", "PV"]
     fig = annual_generation_figure(result, units="cn")
-    names = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    names = [t.get_text() for t in fig.legends[0].get_texts()]
     assert any(n.startswith("储能 storage") for n in names)
     assert not any("electrolyser" in n for n in names)
 
