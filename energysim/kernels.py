@@ -783,3 +783,158 @@ def dispatch_energy(profiles, capacity_mw, export_limit_mw, year_rows, n_rows, *
                     n_rows, ef_shape, power, usable, rte, elec, min_load, elec_supply,
                     out_fleet, out_store, out_elec)
     return {"fleet": out_fleet, "store": out_store, "elec": out_elec}
+
+
+# --------------------------------------------------------------------------- PV geometry
+# Issue 15: two terms of the PV chain (energysim.physics.solar) that pvlib evaluates with
+# large numpy temporaries, compiled here with the same formulas so that a new plant design
+# costs milliseconds. Both are exact ports, not fits: the results agree with pvlib to
+# floating-point round-off (tests/test_kernels_pv.py checks against pvlib itself).
+
+@njit(cache=True)
+def _iam_physical_cos(cos_aoi, n, k_l, n_ar):
+    """pvlib.iam.physical at an angle of incidence given by its cosine (AR coating n_ar)."""
+    n1 = 1.0
+    n2 = n_ar
+    n3 = n
+    c = max(0.0, cos_aoi)
+    s = np.sqrt(1.0 - c * c)
+    n1c1 = n1 * c
+    n2c1 = n2 * c
+    s = n1 / n2 * s
+    c2 = np.sqrt(1.0 - s * s)
+    n1c2 = n1 * c2
+    n2c2 = n2 * c2
+    rho12_s = ((n1c1 - n2c2) / (n1c1 + n2c2)) ** 2
+    rho12_p = ((n1c2 - n2c1) / (n1c2 + n2c1)) ** 2
+    rho12_0 = ((n1 - n2) / (n1 + n2)) ** 2
+    tau_s = 1.0 - rho12_s
+    tau_p = 1.0 - rho12_p
+    tau_0 = 1.0 - rho12_0
+    if n3 != n2:
+        n3c2 = n3 * c2
+        s = n2 / n3 * s
+        c3 = np.sqrt(1.0 - s * s)
+        n2c3 = n2 * c3
+        n3c3 = n3 * c3
+        rho23_s = ((n2c2 - n3c3) / (n2c2 + n3c3)) ** 2
+        rho23_p = ((n2c3 - n3c2) / (n2c3 + n3c2)) ** 2
+        rho23_0 = ((n2 - n3) / (n2 + n3)) ** 2
+        tau_s *= (1.0 - rho23_s) / (1.0 - rho23_s * rho12_s)
+        tau_p *= (1.0 - rho23_p) / (1.0 - rho23_p * rho12_p)
+        tau_0 *= (1.0 - rho23_0) / (1.0 - rho23_0 * rho12_0)
+        c2 = c3
+    absorbed = np.exp(-k_l / c2)
+    tau_s *= absorbed
+    tau_p *= absorbed
+    tau_0 *= np.exp(-k_l)
+    return (tau_s + tau_p) / 2.0 / tau_0
+
+
+@njit(cache=True, parallel=True)
+def marion_diffuse_physical(tilt_deg, n, k_ext, thickness, n_ar, out):
+    """Marion's (2017) diffuse reflection factors of pvlib.iam.physical, per tilt.
+
+    The same integration as ``pvlib.iam.marion_diffuse("physical", ...)``: 180 zenith
+    increments for the sky and ground, 1800 for the horizon band (89.5°–90°), twice as many
+    azimuth increments, the photon's azimuth relative to the panel only entering through
+    cos ψ, which is symmetric about π, so each half-circle is summed once and doubled.
+
+    Parameters
+    ----------
+    tilt_deg : ndarray of float64, shape (n_tilts,)
+        Surface tilts. [°]
+    n, k_ext, thickness, n_ar : float
+        Glass refractive index [1], extinction coefficient [m⁻¹], thickness [m], index of
+        the AR coating [1] (as ``energysim.physics.solar.GLASS_IAM``); ``n_ar == n`` means
+        no coating.
+    out : ndarray of float64, shape (3, n_tilts)
+        Filled with the sky, horizon and ground factors. [1]
+    """
+    k_l = k_ext * thickness
+    n_tilts = tilt_deg.shape[0]
+    for job in prange(3 * n_tilts):
+        j = job // 3
+        region = job % 3
+        beta = np.radians(tilt_deg[j])
+        cb = np.cos(beta)
+        sb = np.sin(beta)
+        num = 1800 if region == 1 else 180
+        ai = np.pi / num
+        numer = 0.0
+        denom = 0.0
+        for i in range(num):
+            phi1 = i * (np.pi / num)
+            if region == 0:
+                keep = phi1 + ai <= np.pi / 2
+            elif region == 1:
+                keep = (89.5 * np.pi / 180 <= phi1) and (phi1 + ai <= np.pi / 2)
+            else:
+                keep = phi1 >= np.pi / 2
+            if not keep:
+                continue
+            phi2 = phi1 + ai
+            phi_avg = phi1 + 0.5 * ai
+            d_as = ai * (np.cos(phi1) - np.cos(phi2))
+            t1 = cb * np.cos(phi_avg)
+            t2 = sb * np.sin(phi_avg)
+            for k in range(num):  # ψ in (0, π); the mirror half gives the same terms
+                psi_avg = k * (2 * np.pi / (2 * num)) + 0.5 * ai
+                cos_aoi = t1 + t2 * np.cos(psi_avg)
+                if np.arccos(cos_aoi) < np.pi / 2:
+                    w = cos_aoi * d_as
+                    numer += 2.0 * _iam_physical_cos(cos_aoi, n, k_l, n_ar) * w
+                    denom += 2.0 * w
+        out[region, j] = numer / denom if denom != 0.0 else 0.0
+
+
+@njit(cache=True, parallel=True)
+def unshaded_ground_fraction(rotation_deg, tan_phi, gcr, out):
+    """Fraction of the ground between rows in direct sun, per hour (infinite sheds).
+
+    The same geometry as pvlib's infinite-sheds ground shading (``height`` 1, ``pitch``
+    1/GCR, rows k = -10…11, ground segment (0, pitch), sun more than 85° off the row
+    normal gives 0), for arrays of any length.
+
+    Parameters
+    ----------
+    rotation_deg : ndarray of float64, shape (n,)
+        Row rotation (the surface tilt of a front-facing row). [°]
+    tan_phi : ndarray of float64, shape (n,)
+        Tangent of the sun's angle from the row normal projected on the plane across the
+        rows. [1]
+    gcr : ndarray of float64, shape (n,)
+        Ground coverage ratio of each entry. [1]
+    out : ndarray of float64, shape (n,)
+        Filled with the unshaded fraction. [1]
+    """
+    for i in prange(rotation_deg.shape[0]):
+        pitch = 1.0 / gcr[i]
+        width = pitch * gcr[i]
+        l_cos = width * np.cos(np.radians(rotation_deg[i]))
+        l_sin = width * np.sin(np.radians(rotation_deg[i]))
+        tp = tan_phi[i]
+        a = 0.0
+        b = pitch
+        total = 0.0
+        for k in range(-10, 12):
+            cp = (k * pitch + 0.5 * l_cos) + (1.0 + 0.5 * l_sin) * tp
+            dp = (k * pitch - 0.5 * l_cos) + (1.0 - 0.5 * l_sin) * tp
+            if dp > cp:
+                cp, dp = dp, cp
+            fs = 1.0
+            if (dp <= a) and (a <= cp) and (cp < b):
+                fs = (cp - a) / (b - a)
+            if (dp < a) and (cp < a):
+                fs = 0.0
+            if (a < dp) and (dp <= b) and (cp >= b):
+                fs = (b - dp) / (b - a)
+            if (a < dp) and (dp < b) and (a < cp) and (cp < b):
+                fs = (cp - dp) / (b - a)
+            if (dp > b) and (cp > b):
+                fs = 0.0
+            total += fs
+        f = 1.0 - min(max(total, 0.0), 1.0)
+        if np.abs(np.degrees(np.arctan(tp))) > 85.0:
+            f = 0.0
+        out[i] = f
