@@ -938,3 +938,67 @@ def unshaded_ground_fraction(rotation_deg, tan_phi, gcr, out):
         if np.abs(np.degrees(np.arctan(tp))) > 85.0:
             f = 0.0
         out[i] = f
+
+
+@njit(cache=True, parallel=True)
+def single_diode_p_mp(photocurrent, saturation_current, resistance_series,
+                      resistance_shunt, n_ns_vth, out):
+    """Maximum power of the single-diode equation, per point (Bishop's method, Newton).
+
+    The root of dP/dV_d = 0 in the diode voltage V_d of Bishop (1988), where
+    I = I_L - I_0 (exp(V_d / nN_sV_th) - 1) - V_d / R_sh and V = V_d - I R_s, started
+    at the open-circuit estimate nN_sV_th ln(I_L/I_0 + 1) as
+    ``pvlib.singlediode.bishop88_mpp(method="newton")`` does, and iterated to a step below
+    1e-12 V; the result agrees with pvlib to its Newton tolerance.
+
+    Parameters
+    ----------
+    photocurrent, saturation_current, resistance_series, resistance_shunt, n_ns_vth :
+        ndarray of float64, shape (n,)
+        The five parameters (e.g. of ``pvlib.pvsystem.calcparams_cec``): [A], [A], [Ω],
+        [Ω], [V].
+    out : ndarray of float64, shape (n,)
+        Filled with the maximum power. [W]
+    """
+    for i in prange(photocurrent.shape[0]):
+        il = photocurrent[i]
+        i0 = saturation_current[i]
+        rs = resistance_series[i]
+        gsh = 1.0 / resistance_shunt[i]
+        nvt = n_ns_vth[i]
+        vd = nvt * np.log(il / i0 + 1.0)
+        for _ in range(100):
+            e = i0 * np.exp(vd / nvt)
+            cur = il - (e - i0) - vd * gsh
+            di = -e / nvt - gsh
+            d2i = -e / (nvt * nvt)
+            v = vd - cur * rs
+            dv = 1.0 - rs * di
+            d2v = -rs * d2i
+            dp = cur * dv + v * di
+            d2p = 2.0 * di * dv + cur * d2v + v * d2i
+            step = dp / d2p
+            vd -= step
+            if not np.abs(step) > 1e-12:
+                break
+        e = i0 * np.exp(vd / nvt)
+        cur = il - (e - i0) - vd * gsh
+        out[i] = cur * (vd - cur * rs)
+
+
+@njit(cache=True, parallel=True)
+def iam_physical(aoi_deg, n, k_ext, thickness, n_ar, out):
+    """pvlib.iam.physical (with an AR coating of index ``n_ar``) per angle of incidence.
+
+    Parameters
+    ----------
+    aoi_deg : ndarray of float64, shape (n,)
+        Angle of incidence; beyond 90° the modifier is 0, NaN stays NaN. [°]
+    n, k_ext, thickness, n_ar : float
+        As for :func:`marion_diffuse_physical`.
+    out : ndarray of float64, shape (n,)
+        Filled with the incidence angle modifier. [1]
+    """
+    k_l = k_ext * thickness
+    for i in prange(aoi_deg.shape[0]):
+        out[i] = _iam_physical_cos(np.cos(np.radians(aoi_deg[i])), n, k_l, n_ar)

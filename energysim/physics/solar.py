@@ -277,9 +277,13 @@ def pv_profiles_pu(weather, latitude, longitude, altitude_m, configs, *, interva
     site = solar_site_terms(weather, latitude, longitude, altitude_m, interval_h)
     n_cfg, n_hours = len(designs), site["zenith"].shape[0]
     out = np.zeros((n_cfg, n_hours))
-    if n_cfg:
+    # rows with the sun down are 0 whatever the design: run the design chain on the
+    # daylight rows only
+    day = np.flatnonzero(site["day"])
+    if n_cfg and day.size:
+        daylight = {k: v[day] for k, v in site.items()}
         with np.errstate(invalid="ignore", divide="ignore"):
-            out[:] = _design_chain(site, designs).reshape(n_cfg, n_hours)
+            out[:, day] = _design_chain(daylight, designs).reshape(n_cfg, day.size)
     out[:, site["missing"]] = np.nan
     return out
 
@@ -414,7 +418,10 @@ def _design_chain(site, designs):
     poa_global = np.maximum(direct_front + sky_front + ground_front, 0.0)
 
     # 5. reflection, 6. spectrum
-    iam_direct = pvlib.iam.physical(aoi, **GLASS_IAM)
+    # pvlib.iam.physical with GLASS_IAM, compiled
+    iam_direct = np.empty(aoi.shape[0])
+    kernels.iam_physical(np.ascontiguousarray(aoi, dtype=float), GLASS_IAM["n"],
+                         GLASS_IAM["K"], GLASS_IAM["L"], GLASS_IAM["n_ar"], iam_direct)
     iam_sky, iam_horizon, iam_ground = _diffuse_iam_batch(designs, tilt, n_hours)
     transmitted = (direct_front * np.nan_to_num(iam_direct)
                    + isotropic * sky_factor * iam_sky
@@ -459,7 +466,8 @@ def module_dc_pu(effective_irradiance, temp_cell):
     Notes
     -----
     :func:`pvlib.pvsystem.calcparams_cec` with ``MODULE_CEC`` gives the five diode
-    parameters, :func:`pvlib.pvsystem.max_power_point` (Newton) the maximum power. Dividing
+    parameters, :func:`energysim.kernels.single_diode_p_mp` the maximum power (the Newton
+    iteration of :func:`pvlib.pvsystem.max_power_point`, compiled). Dividing
     by the model's own STC power (not the datasheet's) makes the output exactly 1 at STC.
 
     Examples
@@ -719,8 +727,13 @@ def marion_factors(tilt_deg):
 def _cec_p_mp(effective_irradiance, temp_cell):
     """Maximum power of one reference module (CEC single-diode model), in W."""
     params = pvlib.pvsystem.calcparams_cec(effective_irradiance, temp_cell, **MODULE_CEC)
-    mpp = pvlib.pvsystem.max_power_point(*params, method="newton")
-    return np.asarray(mpp["p_mp"], dtype=float)
+    shape = np.shape(params[0])
+    # the five parameters broadcast to one flat float64 array each, for the kernel
+    flat = [np.ascontiguousarray(np.broadcast_to(np.asarray(p, dtype=float), shape).ravel())
+            for p in params]
+    p_mp = np.empty(flat[0].shape[0])
+    kernels.single_diode_p_mp(*flat, p_mp)
+    return p_mp.reshape(shape)
 
 
 def _like(template, values):
