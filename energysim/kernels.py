@@ -794,6 +794,8 @@ def dispatch_energy(profiles, capacity_mw, export_limit_mw, year_rows, n_rows, *
 @njit(cache=True)
 def _iam_physical_cos(cos_aoi, n, k_l, n_ar):
     """pvlib.iam.physical at an angle of incidence given by its cosine (AR coating n_ar)."""
+    if np.isnan(cos_aoi):
+        return np.nan
     n1 = 1.0
     n2 = n_ar
     n3 = n
