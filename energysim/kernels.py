@@ -1004,3 +1004,54 @@ def iam_physical(aoi_deg, n, k_ext, thickness, n_ar, out):
     k_l = k_ext * thickness
     for i in prange(aoi_deg.shape[0]):
         out[i] = _iam_physical_cos(np.cos(np.radians(aoi_deg[i])), n, k_l, n_ar)
+
+
+# --------------------------------------------------------------------------- wind
+
+@njit(cache=True, parallel=True)
+def density_corrected_power(wind_speed, density, curve_wind_speed, curve_power, out):
+    """Turbine power with the power curve stretched for air density, per hour.
+
+    The correction of ``windpowerlib.power_output.power_curve_density_correction``
+    (Svenningsen 2010): each curve speed v_j becomes (1.225/ρ)^e_j v_j, with e_j rising
+    linearly from 1/3 at 7.5 m/s to 2/3 at 12.5 m/s, and the hour's speed is interpolated
+    linearly on that curve, 0 outside it (as ``numpy.interp(..., left=0, right=0)``).
+
+    Parameters
+    ----------
+    wind_speed, density : ndarray of float64, shape (n,)
+        Hub-height wind speed [m s⁻¹] and air density [kg m⁻³]; finite.
+    curve_wind_speed, curve_power : ndarray of float64, shape (m,)
+        The power curve: increasing speeds [m s⁻¹] and power [W].
+    out : ndarray of float64, shape (n,)
+        Filled with the power. [W]
+    """
+    m = curve_wind_speed.shape[0]
+    exponent = np.empty(m)
+    for j in range(m):
+        v = curve_wind_speed[j]
+        if v <= 7.5:
+            exponent[j] = 1.0 / 3.0
+        elif v >= 12.5:
+            exponent[j] = 2.0 / 3.0
+        else:
+            exponent[j] = 1.0 / 3.0 + (v - 7.5) * ((2.0 / 3.0 - 1.0 / 3.0) / (12.5 - 7.5))
+    for i in prange(wind_speed.shape[0]):
+        ratio = 1.225 / density[i]
+        x = wind_speed[i]
+        lo = ratio ** exponent[0] * curve_wind_speed[0]
+        hi = ratio ** exponent[m - 1] * curve_wind_speed[m - 1]
+        if x < lo or x > hi:
+            out[i] = 0.0
+            continue
+        if x == hi:
+            out[i] = curve_power[m - 1]
+            continue
+        prev = lo
+        for j in range(1, m):
+            nxt = ratio ** exponent[j] * curve_wind_speed[j]
+            if x < nxt:
+                slope = (curve_power[j] - curve_power[j - 1]) / (nxt - prev)
+                out[i] = slope * (x - prev) + curve_power[j - 1]
+                break
+            prev = nxt

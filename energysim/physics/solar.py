@@ -2,9 +2,10 @@
 
 Owns the PV physics of energysim: sun position, transposition, row self-shading,
 reflection, spectrum, cell temperature, the module, lumped losses and the inverter, ending
-in AC output per unit of DC nameplate. It imports only numpy, pandas, pvlib and
-``energysim.units``; it must not import scenario, weather, fleet, kernels or anything that
-knows a Scenario, and it reads no file and no environment variable.
+in AC output per unit of DC nameplate. It imports only numpy, pandas, pvlib,
+``energysim.units`` and ``energysim.kernels`` (the compiled terms); it must not import
+scenario, weather, fleet or anything that knows a Scenario, and it reads no file and no
+environment variable.
 
 The default chain stands in for NREL's PVWatts v8 (the model behind SAM's and NREL's
 online PVWatts) with public, documented pvlib components; ``tests/physics/test_solar.py``
