@@ -60,7 +60,7 @@ def test_density_corrected_power_matches_windpowerlib():
 
     from energysim.physics.wind import turbine_power_curve
 
-    curve = turbine_power_curve("E-115/3000")
+    curve, _ = turbine_power_curve("E-115/3000")
     speeds = curve["wind_speed"].to_numpy(dtype=float)
     power_w = curve["value"].to_numpy(dtype=float)
     rng = np.random.default_rng(2)
