@@ -1008,7 +1008,7 @@ def iam_physical(aoi_deg, n, k_ext, thickness, n_ar, out):
 
 # --------------------------------------------------------------------------- wind
 
-@njit(cache=True, parallel=True)
+@njit(cache=True)
 def density_corrected_power(wind_speed, density, curve_wind_speed, curve_power, out):
     """Turbine power with the power curve stretched for air density, per hour.
 
@@ -1036,10 +1036,13 @@ def density_corrected_power(wind_speed, density, curve_wind_speed, curve_power, 
             exponent[j] = 2.0 / 3.0
         else:
             exponent[j] = 1.0 / 3.0 + (v - 7.5) * ((2.0 / 3.0 - 1.0 / 3.0) / (12.5 - 7.5))
-    for i in prange(wind_speed.shape[0]):
+    for i in range(wind_speed.shape[0]):
         ratio = 1.225 / density[i]
         x = wind_speed[i]
         lo = ratio ** exponent[0] * curve_wind_speed[0]
+        if x < lo:
+            out[i] = 0.0
+            continue
         hi = ratio ** exponent[m - 1] * curve_wind_speed[m - 1]
         if x < lo or x > hi:
             out[i] = 0.0
