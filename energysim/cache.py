@@ -52,7 +52,8 @@ def _physics_source_digest():
     # served stale profiles (regress caught one at 5e-5). Reading ~40 kB costs < 1 ms.
     folder = Path(__file__).resolve().parent / "physics"
     digest = hashlib.sha256()
-    for path in sorted(folder.glob("*.py")):
+    # kernels.py holds the compiled terms of the physics chain (issue 15)
+    for path in [*sorted(folder.glob("*.py")), folder.parent / "kernels.py"]:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
