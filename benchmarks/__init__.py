@@ -29,4 +29,4 @@ are fast (targets are then reported as "not judged"). Nothing here is imported b
 package or by the unit tests except through ``python -m benchmarks --quick``.
 """
 
-MODULES = ("kernel", "end_to_end", "cli", "growth", "dispatch")
+MODULES = ("kernel", "end_to_end", "cli", "growth", "dispatch", "design")
