@@ -204,20 +204,21 @@ def profiles_for(pairs, weather, weather_meta, cache=None, memo=None,
             todo[key] = (fleet_cfg, site)
     by_site = {}
     for key, (fleet_cfg, site) in todo.items():
-        if fleet_cfg.technology == "pv":
-            site_key = (site.latitude, site.longitude, site.altitude_m)
-            by_site.setdefault(site_key, []).append(key)
-        else:
-            by_site.setdefault(None, []).append(key)
-    for site_key, keys in by_site.items():
-        step = max(1, batch_size) if site_key is not None else 1  # non-PV: one by one
+        by_site.setdefault(site, []).append(key)
+    step = max(1, batch_size)
+    for site, keys in by_site.items():
+        # compute_profiles batches the PV designs and runs the other fleets one by one
         for start in range(0, len(keys), step):
             chunk = keys[start:start + step]
-            computed = compute_profiles([todo[k][0] for k in chunk], todo[chunk[0]][1],
-                                        weather)
+            computed = compute_profiles([todo[k][0] for k in chunk], site, weather)
+            if cache is not None:
+                put_many = getattr(cache, "put_many", None)
+                if put_many is not None:
+                    put_many(zip(chunk, computed))
+                else:
+                    for key, profile in zip(chunk, computed):
+                        cache.put(key, profile)
             for key, profile in zip(chunk, computed):
-                if cache is not None:
-                    cache.put(key, profile)
                 out[key] = memo.put(key, profile) if memo is not None else read_only(profile)
     return out
 

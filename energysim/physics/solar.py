@@ -283,11 +283,20 @@ def pv_profiles_pu(weather, latitude, longitude, altitude_m, configs, *, interva
     day = np.flatnonzero(site["day"])
     if n_cfg and day.size:
         daylight = {k: v[day] for k, v in site.items()}
-        with np.errstate(invalid="ignore", divide="ignore"):
-            out[:, day] = _design_chain(daylight, designs).reshape(n_cfg, day.size)
+        # passes of at most DESIGN_CHUNK designs: beyond, the temporaries outgrow the
+        # caches and the cost per design rises again
+        for start in range(0, n_cfg, DESIGN_CHUNK):
+            chunk = designs[start:start + DESIGN_CHUNK]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out[start:start + len(chunk), day] = _design_chain(daylight, chunk).reshape(
+                    len(chunk), day.size)
     out[:, site["missing"]] = np.nan
     return out
 
+
+#: Designs per pass of the batched chain: the cost per design falls up to ~100 and rises
+#: again at 1,000 (~50 temporaries of n_designs × daylight hours). [1]
+DESIGN_CHUNK = 100
 
 #: Weather-and-site terms kept in memory (the last few weather years and sites). [1]
 SITE_TERMS_CACHE_SIZE = 8
