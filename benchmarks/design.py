@@ -1,18 +1,18 @@
-"""Target 6 (issue 15): the physics of a new plant design in milliseconds.
+"""Target 7 (issue 15): the physics of a new plant design in milliseconds.
 
 Work, on the generated Shaoguan year (``builtin:shaoguan``), weather in memory:
 
-* 6a/6b: distinct fixed-tilt PV designs (tilt, azimuth, GCR, DC/AC drawn at random) through
+* 7a/7b: distinct fixed-tilt PV designs (tilt, azimuth, GCR, DC/AC drawn at random) through
   :func:`energysim.physics.solar.pv_profiles_pu` in batches of 100, per design, against
   PySAM's ``Pvwattsv8`` timed in the same process on the same weather passed in memory
   (one ``execute`` per design, the module reused: the fairest case for SAM);
-* 6c: distinct wind designs (hub height) through
+* 7c: distinct wind designs (hub height) through
   :func:`energysim.physics.wind.wind_profile_pu`, per design;
-* 6d: ``energysim.sweep.run_sweep`` on ``benchmarks/sweeps/design-1000.toml`` (1,000 LHS
+* 7d: ``energysim.sweep.run_sweep`` on ``benchmarks/sweeps/design-1000.toml`` (1,000 LHS
   points, 1,000 distinct PV and 1,000 distinct wind designs) in a fresh process with an
   empty profile cache, an empty weather cache and an empty numba cache (the kernels are
   compiled inside the timed run), up to 2 local workers;
-* 6e: per-design cost at batches of 1, 10, 100 and 1,000 (flat or falling).
+* 7e: per-design cost at batches of 1, 10, 100 and 1,000 (flat or falling).
 
 All PV timings are interleaved with PySAM's in the one process, so that both see the same
 machine load; the ratio is what is judged against 5x.
@@ -148,8 +148,8 @@ def measure_sweep(samples=None, workers=2):
 
 
 def run(report, quick):
-    """Target 6."""
-    report.section("6. physics of new designs (issue 15): PV vs PySAM PVWatts v8, wind, sweep")
+    """Target 7."""
+    report.section("7. physics of new designs (issue 15): PV vs PySAM PVWatts v8, wind, sweep")
     sizes = QUICK if quick else FULL
     r = in_child("design:measure", **sizes)
     report.figures["design"] = r
@@ -160,17 +160,17 @@ def run(report, quick):
     report.row("wind per design", f"{r['wind_ms']:.2f} ms", "", f"<= {TARGET_WIND_MS:g} ms")
     for n, ms in r["scaling_ms"].items():
         report.row(f"PV per design, batch of {n}", f"{ms:.1f} ms")
-    report.judge("6a", "PV per distinct design, batches of 100", f"{r['pv_ms']:.1f} ms",
+    report.judge("7a", "PV per distinct design, batches of 100", f"{r['pv_ms']:.1f} ms",
                  f"<= {TARGET_PV_MS:g} ms", r["pv_ms"] <= TARGET_PV_MS)
-    report.judge("6b", "PV per design vs PySAM Pvwattsv8 (same run)",
+    report.judge("7b", "PV per design vs PySAM Pvwattsv8 (same run)",
                  f"{fmt_x(r['ratio'])} faster ({r['sam_ms']:.1f} ms)",
                  f">= {TARGET_SAM_RATIO:g}x", r["ratio"] >= TARGET_SAM_RATIO)
-    report.judge("6c", "wind per distinct design", f"{r['wind_ms']:.2f} ms",
+    report.judge("7c", "wind per distinct design", f"{r['wind_ms']:.2f} ms",
                  f"<= {TARGET_WIND_MS:g} ms", r["wind_ms"] <= TARGET_WIND_MS)
     costs = list(r["scaling_ms"].values())
     # flat or falling: no larger batch costs more than 1.25x the best smaller one
     flat = all(costs[i] <= 1.25 * min(costs[:i]) for i in range(1, len(costs)))
-    report.judge("6e", "PV cost per design as the batch grows",
+    report.judge("7e", "PV cost per design as the batch grows",
                  " / ".join(f"{n}: {ms:.1f} ms" for n, ms in r["scaling_ms"].items()),
                  "flat or falling", flat)
     numba_cache = tempfile.mkdtemp(prefix="energysim-bench-numba-")
@@ -180,6 +180,6 @@ def run(report, quick):
     report.row(f"LHS design sweep, {s['points']:,} points, cold", fmt_s(s["seconds"]),
                "phases " + ", ".join(f"{k} {v:.1f} s" for k, v in s["phases_s"].items()),
                f"<= {TARGET_SWEEP_S:g} s")
-    report.judge("6d", f"{s['points']:,}-point LHS design sweep, cold caches, 2 workers",
+    report.judge("7d", f"{s['points']:,}-point LHS design sweep, cold caches, 2 workers",
                  fmt_s(s["seconds"]), f"<= {TARGET_SWEEP_S:g} s",
                  s["seconds"] <= TARGET_SWEEP_S)
