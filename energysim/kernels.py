@@ -204,6 +204,23 @@ def hourly_dispatch(profiles, capacity_mw, export_limit_mw, out_generation_mw,
             out_delivered_mw[f, h] = out_generation_mw[f, h] * keep
 
 
+def set_threads(n_threads):
+    """Run this thread's kernel calls on at most ``n_threads`` numba threads.
+
+    numba's thread count is per calling thread; a worker process of a sweep uses this to
+    share the machine's cores with the other workers instead of each starting one
+    thread per core.
+
+    Parameters
+    ----------
+    n_threads : int
+        At least 1; capped at numba's ``NUMBA_NUM_THREADS``.
+    """
+    import numba
+
+    numba.set_num_threads(max(1, min(int(n_threads), numba.config.NUMBA_NUM_THREADS)))
+
+
 def annual_energy(profiles, capacity_mw, export_limit_mw, ef_t_per_mwh, hour_weights,
                   ef_shape=None):
     """Annual generation, curtailment and avoided CO2 for many scenarios at once.

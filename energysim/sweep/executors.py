@@ -5,7 +5,8 @@ Owns the :class:`Context` sent once to each worker, the :class:`ChunkTask` unit 
 ``forkserver`` process pool with an initializer (:func:`run_local`) and a Dask cluster
 (:func:`run_dask`). Everything submitted to a pool or to Dask is a top-level function of
 this module, so workers import it as ``energysim.sweep.executors.<function>``. Imports only
-``errors`` and ``simulate`` (inside :func:`run_chunk`) from energysim,
+``errors``, ``kernels`` (to share the cores out among workers) and ``simulate`` (inside
+:func:`run_chunk`) from energysim,
 :mod:`energysim.sweep.spec`, :mod:`energysim.sweep.design` and :mod:`energysim.sweep.kpis`
 from the package, and ``dask``/``distributed`` only inside :func:`run_dask`.
 """
@@ -171,9 +172,9 @@ def numba_threads_per_worker(workers, cpus=None):
 
 def _set_numba_threads(n_threads):
     if n_threads:
-        import numba
+        from energysim import kernels
 
-        numba.set_num_threads(min(n_threads, numba.config.NUMBA_NUM_THREADS))
+        kernels.set_threads(n_threads)
 
 
 def _pool_init(context, n_threads=0):
