@@ -92,6 +92,49 @@ HOURLY_COLUMNS = ("time", "fleet", "technology", "delivered_mw")
 _RESULT_HINT = "give a result folder written by `energysim run` (OUT/<scenario name>/)"
 
 
+#: The marker every result's ``summary.json`` carries: ``--overwrite`` replaces a folder
+#: only if it has it (or is empty), so a user's own files are never replaced or moved.
+RESULT_FORMAT = {"format": "energysim-result", "format_version": 1}
+
+
+def is_result_folder(folder):
+    """True if ``folder`` holds an energysim result (its ``summary.json`` has the marker). [bool]"""
+    path = Path(folder) / "summary.json"
+    try:
+        summary = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return (isinstance(summary, dict)
+            and summary.get("format") == RESULT_FORMAT["format"]
+            and isinstance(summary.get("format_version"), int))
+
+
+def check_replaceable(target):
+    """Raise unless ``target`` is absent, an empty folder or an energysim result.
+
+    Raises
+    ------
+    OutputError
+        Naming ``target`` and what it is; nothing is touched.
+    """
+    target = Path(target)
+    if not target.exists() and not target.is_symlink():
+        return
+    if target.is_symlink() or not target.is_dir():
+        what = "a symbolic link" if target.is_symlink() else "a file"
+        raise OutputError(f"{target}: is {what}, not an energysim result: --overwrite replaces "
+                          "only energysim results and empty folders; move it or choose "
+                          "another --out")
+    try:
+        empty = next(target.iterdir(), None) is None
+    except OSError as err:
+        raise OutputError(f"{target}: cannot be read: {err.strerror or err}") from None
+    if not empty and not is_result_folder(target):
+        raise OutputError(f"{target}: not an energysim result (no summary.json with "
+                          f"format = {RESULT_FORMAT['format']!r}): --overwrite replaces only "
+                          "energysim results and empty folders; move it or choose another --out")
+
+
 def unit_of(column):
     """Unit of a result column, for axis labels. [str]"""
     for schema in (ANNUAL_SCHEMA, HOURLY_SCHEMA):
@@ -241,6 +284,7 @@ def write_result(result, out_dir, *, overwrite=False, cn_units=False, figures=No
     final = out_dir / result.name
     if final.exists() and not overwrite:
         raise OutputExistsError(f"{final}: result exists: pass --overwrite to replace it")
+    check_replaceable(final)
     try:
         atomic.make_folder(out_dir)
         _remove_abandoned(out_dir, result.name)
@@ -278,7 +322,7 @@ def _write_files(result, folder, cn_units, figures):
         with atomic.atomic_path(folder / name) as temporary:
             to_parquet(frame, temporary, HOURLY_SCHEMA)
     provenance = {k: v for k, v in result.metadata.items() if k != "scenario_toml"}
-    summary = {**result.summary, "provenance": provenance}
+    summary = {**RESULT_FORMAT, **result.summary, "provenance": provenance}
     atomic.write_text(folder / "summary.json",
                       json.dumps(summary, indent=2, ensure_ascii=False,
                                  default=_json_default) + "\n")
@@ -421,6 +465,8 @@ def read_result(folder):
     totals = _read_table(path / "totals.csv", TOTALS_COLUMNS)
     annual = _read_table(annual_file, ANNUAL_COLUMNS)
     metadata = dict(summary.pop("provenance", None) or {})
+    for key in RESULT_FORMAT:  # the folder's marker, not part of the run's summary
+        summary.pop(key, None)
     toml_file = path / "scenario.toml"
     if toml_file.is_file():
         try:

@@ -14,6 +14,7 @@ import difflib
 import hashlib
 import json
 import math
+import os
 import re
 import sys
 from pathlib import Path
@@ -24,6 +25,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StrictBool,
+    StrictInt,
     ValidationError,
     field_validator,
     model_validator,
@@ -34,7 +36,7 @@ from energysim.carbon import EMISSION_FACTOR_PRESETS
 from energysim.errors import ScenarioError
 from energysim.fleet import fyp_end_year
 from energysim.scenario_paths import assign_path, replaced_keys, resolve_path
-from energysim.turbines import check_turbine_name
+from energysim.turbines import check_turbine_name, rotor_diameter_m
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -50,6 +52,41 @@ LAST_ALLOWED_YEAR = 2100
 
 YearPoints = dict[int, float]
 
+#: Largest capacity of one fleet: 10 TW, about three times China's whole installed
+#: capacity in 2024. Beyond it float64 arithmetic on energies loses meaning. [MW]
+MAX_CAPACITY_MW = 1e7
+
+#: Longest file name most file systems take (ext4, XFS, APFS, NTFS in UTF-16 units). [bytes]
+FILE_NAME_MAX_BYTES = 255
+#: What a writer adds to a result's name for its staging folder,
+#: ``.<name>.<pid>.<8 random>.partial``, with a pid of up to 7 digits (Linux pid_max). [bytes]
+STAGING_NAME_EXTRA_BYTES = 26
+#: Longest scenario or sweep name, in bytes of the file-system encoding. [bytes]
+MAX_NAME_BYTES = FILE_NAME_MAX_BYTES - STAGING_NAME_EXTRA_BYTES
+
+
+def check_name_bytes(name):
+    """Raise ValueError unless ``name`` and its staging name fit a file name.
+
+    A scenario's name is its result folder's name, written first under a longer staging
+    name; a name that validated but could not be written would fail only after the whole
+    simulation. Bytes are counted in the file-system encoding (UTF-8 on Linux and macOS:
+    a Chinese character takes 3).
+
+    Examples
+    --------
+    >>> check_name_bytes("韶关" * 38)
+    >>> check_name_bytes("韶" * 80)
+    Traceback (most recent call last):
+    ...
+    ValueError: 240 bytes as a file name: a name is a folder name, at most 229 bytes (76 Chinese characters or 229 letters)
+    """
+    size = len(os.fsencode(name))
+    if size > MAX_NAME_BYTES:
+        raise ValueError(f"{size} bytes as a file name: a name is a folder name, at most "
+                         f"{MAX_NAME_BYTES} bytes ({MAX_NAME_BYTES // 3} Chinese characters or "
+                         f"{MAX_NAME_BYTES} letters)")
+
 
 def _check_years(points, where, lo=FIRST_ALLOWED_YEAR, hi=LAST_ALLOWED_YEAR):
     for year, value in points.items():
@@ -60,10 +97,34 @@ def _check_years(points, where, lo=FIRST_ALLOWED_YEAR, hi=LAST_ALLOWED_YEAR):
     return dict(sorted(points.items()))
 
 
+#: The first Five-Year Plan a build-out may name: the 14th, 2021-2025.
+FIRST_PLAN, FIRST_PLAN_START_YEAR = 14, 2021
+_PLAN_PATTERN = re.compile(r"^\s*(\d{1,2})(st|nd|rd|th)?(\s*fyp)?\s*$", re.IGNORECASE)
+
+
+def plan_end_year(plan):
+    """Last year of a Five-Year Plan from the 14th (2021-2025) on, ending by 2100. [int]
+
+    Examples
+    --------
+    >>> plan_end_year("15th"), plan_end_year("16th FYP")
+    (2030, 2035)
+    """
+    match = _PLAN_PATTERN.match(str(plan))
+    number = int(match.group(1)) if match else None
+    last = FIRST_PLAN + (LAST_ALLOWED_YEAR - FIRST_PLAN_START_YEAR + 1) // 5 - 1
+    if number is None or not FIRST_PLAN <= number <= last:
+        raise ValueError(f"{plan!r} is not a five-year plan: give '14th' (2021-2025), '15th' "
+                         f"(2026-2030), ... up to '{last}th' (ending {LAST_ALLOWED_YEAR})")
+    return FIRST_PLAN_START_YEAR + 5 * (number - FIRST_PLAN) + 4
+
+
 class _Model(BaseModel):
     # allow_inf_nan=False: every number of a scenario is finite (nan passes range checks).
+    # strict=True: a number is a TOML number and text is TOML text (capacity_mw = "100" is
+    # refused); the few conversions TOML needs (a list for a pair) are declared per field.
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True,
-                              allow_inf_nan=False)
+                              allow_inf_nan=False, strict=True)
 
 
 class Site(_Model):
@@ -91,6 +152,9 @@ class WeatherSource(_Model):
 
     source: str = Field("builtin:shaoguan", description="'builtin:shaoguan' or a file path")
     seed: int = Field(0, ge=0, description="seed of a generated (builtin) year")
+    # None (not given) means false; it stays out of the resolved scenario and its digest.
+    allow_distant: Optional[StrictBool] = Field(
+        None, description="accept weather more than 500 km from the site")
 
     @field_validator("source")
     @classmethod
@@ -120,12 +184,22 @@ class Buildout(_Model):
     """A build-out shape: capacity in operation as a share of the fleet's capacity."""
 
     shape: Literal["linear", "logistic"]
-    start_year: Optional[int] = Field(None, description="first year with capacity (linear)")
+    start_year: Optional[int] = Field(None, ge=FIRST_ALLOWED_YEAR, le=LAST_ALLOWED_YEAR,
+                                      description="first year with capacity (linear)")
     start_share: float = Field(0.0, ge=0, le=1, description="share in start_year (linear)")
-    target_year: Optional[int] = Field(None, description="year the full capacity is reached")
+    target_year: Optional[int] = Field(None, ge=FIRST_ALLOWED_YEAR, le=LAST_ALLOWED_YEAR,
+                                       description="year the full capacity is reached")
     by_fyp: Optional[str] = Field(None, description="'14th', '15th', ...: end of that plan")
-    midpoint_year: Optional[float] = Field(None, description="logistic: year of 50 %")
+    midpoint_year: Optional[float] = Field(None, ge=FIRST_ALLOWED_YEAR, le=LAST_ALLOWED_YEAR,
+                                           description="logistic: year of 50 %")
     steepness_per_year: float = Field(0.8, gt=0, le=10, description="logistic: [1/yr]")
+
+    @field_validator("by_fyp")
+    @classmethod
+    def _existing_plan(cls, value):
+        if value is not None:
+            plan_end_year(value)  # raises ValueError naming the allowed plans
+        return value
 
     @model_validator(mode="after")
     def _complete(self):
@@ -165,8 +239,9 @@ class Calibration(_Model):
 
 class _Fleet(_Model):
     name: str = Field(min_length=1, max_length=64)
-    capacity_mw: Optional[float] = Field(None, description="[MW] (PV: DC, MWp)")
-    capacity_wan_kw: Optional[float] = Field(None, description="[万千瓦]", exclude=True)
+    capacity_mw: Optional[float] = Field(None, le=MAX_CAPACITY_MW, description="[MW] (PV: DC, MWp)")
+    capacity_wan_kw: Optional[float] = Field(None, le=units.mw_to_wan_kw(MAX_CAPACITY_MW),
+                                             description="[万千瓦]", exclude=True)
     buildout_share: Optional[YearPoints] = None
     additions_mw: Optional[YearPoints] = None
     additions_wan_kw: Optional[YearPoints] = Field(None, exclude=True)
@@ -201,6 +276,15 @@ class _Fleet(_Model):
                 raise ValueError(f"buildout_share[{year}] = {share} is below an earlier share: "
                                  "capacity in operation may only grow (retirement follows lifetime_years)")
             previous = share
+        return value
+
+    @field_validator("additions_mw", "additions_wan_kw")
+    @classmethod
+    def _plausible_additions(cls, value, info):
+        limit = MAX_CAPACITY_MW if info.field_name == "additions_mw" else units.mw_to_wan_kw(MAX_CAPACITY_MW)
+        for year, added in (value or {}).items():
+            if isinstance(added, (int, float)) and abs(added) > limit:
+                raise ValueError(f"{info.field_name}[{year}] = {added:g}: at most {limit:g} a year")
         return value
 
     @field_validator("additions_mw", "additions_wan_kw")
@@ -332,6 +416,13 @@ class PowerCurve(_Model):
     wind_speed_ms: list[float] = Field(min_length=2, description="[m/s], increasing")
     power_kw: list[float] = Field(min_length=2, description="[kW]")
 
+    @field_validator("wind_speed_ms")
+    @classmethod
+    def _speeds_not_negative(cls, value):
+        if value and min(value) < 0:
+            raise ValueError(f"{min(value):g} m/s: wind speeds are >= 0")
+        return value
+
     @model_validator(mode="after")
     def _consistent(self):
         if len(self.wind_speed_ms) != len(self.power_kw):
@@ -361,8 +452,9 @@ class WindFleet(_Fleet):
         None, gt=0, le=300, description="height of mean_wind_speed_ms; default hub_height_m [m]")
     wind_profile: Optional[Literal["logarithmic", "power_law"]] = Field(
         None, description="law from the site mean's height to the hub; set by the keys below")
+    # >= 1e-5 m (about smooth ice; open sea is ~2e-4 m): a subnormal length gave NaN winds
     roughness_length_m: Optional[float] = Field(
-        None, gt=0, le=5, description="logarithmic law; default 0.1 [m]")
+        None, ge=1e-5, le=5, description="logarithmic law; default 0.1 [m]")
     shear_exponent: Optional[float] = Field(None, ge=0, le=1, description="power law [1]")
     weibull_k: Optional[float] = Field(
         None, ge=1, le=5, description="hub speeds mapped by rank onto this Weibull shape [1]")
@@ -375,6 +467,27 @@ class WindFleet(_Fleet):
     def _known_turbine(cls, value):
         if value is not None:
             check_turbine_name(value)  # raises ValueError listing the closest names
+        return value
+
+    @field_validator("hub_height_m")
+    @classmethod
+    def _above_the_blade_tips(cls, value, info):
+        diameter = rotor_diameter_m(info.data.get("turbine"))
+        if diameter is not None and value <= diameter / 2:
+            raise ValueError(f"below half the rotor diameter of {info.data['turbine']} "
+                             f"({diameter:g} m): the blades would reach the ground; give more "
+                             f"than {diameter / 2:g} m")
+        return value
+
+    @field_validator("roughness_length_m")
+    @classmethod
+    def _below_the_hub(cls, value, info):
+        # The log law ln(z / z0) needs both heights above the roughness length.
+        for key in ("hub_height_m", "mean_wind_height_m"):
+            height = info.data.get(key)
+            if value is not None and height is not None and value >= height:
+                raise ValueError(f"at or above {key} = {height:g}: the logarithmic wind "
+                                 "profile needs heights above the roughness length")
         return value
 
     @model_validator(mode="after")
@@ -666,6 +779,11 @@ class EmissionFactor(_Model):
     decline_pct_per_year: float = Field(2.4, ge=0, lt=100, description="[%/yr]")
     points_t_per_mwh: Optional[YearPoints] = None
 
+    @field_validator("points_t_per_mwh")
+    @classmethod
+    def _point_years(cls, value):
+        return value if value is None else _check_years(value, "points_t_per_mwh")
+
     @model_validator(mode="after")
     def _known(self):
         if self.preset not in EMISSION_FACTOR_PRESETS:
@@ -772,7 +890,7 @@ class Scenario(_Model):
     schema_version: Literal[1] = 1
     name: str = Field(min_length=1, max_length=80)
     description: str = ""
-    years: tuple[int, int]
+    years: tuple[StrictInt, StrictInt] = Field(strict=False)  # TOML gives [first, last]
     site: Site
     weather: WeatherSource = WeatherSource()
     pv: list[PVFleet] = []
@@ -791,6 +909,12 @@ class Scenario(_Model):
     def _folder_name(cls, value):
         if not re.fullmatch(r"[\w.\-+]+", value) or value in (".", ".."):
             raise ValueError(f"{value!r}: a name is also a folder name: use letters, digits, '-', '_', '.'")
+        return value
+
+    @field_validator("name")
+    @classmethod
+    def _name_fits_file_system(cls, value):
+        check_name_bytes(value)
         return value
 
     @field_validator("years")
@@ -976,11 +1100,26 @@ def load_scenario(path):
         raw = path.read_bytes()
     except OSError as err:
         raise ScenarioError(f"{where}: cannot read: {err.strerror}") from err
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as err:
-        raise ScenarioError(f"{where}: not UTF-8 text (byte {err.start}): save the file as UTF-8") from err
+    text = decode_text(raw, where)
     return parse_scenario(text, where=where, base_dir=path.resolve().parent)
+
+
+def decode_text(raw, where):
+    """The text of a UTF-8 file, read whatever its byte-order mark and line endings. [str]
+
+    A UTF-8 byte-order mark (Windows Notepad) is dropped; CRLF and a lone CR (old Mac
+    tools) become LF, which TOML reads like any line break.
+
+    Raises
+    ------
+    ScenarioError
+        If the bytes are not UTF-8, naming the first bad byte.
+    """
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise ScenarioError(f"{where}: not UTF-8 text (byte {err.start}): save the file as UTF-8") from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def parse_scenario(text, where="<scenario>", base_dir=None):
@@ -1055,7 +1194,7 @@ STANDALONE_TABLES = ("pv", "wind", "hydro", "biomass", "storage", "electrolyser"
                      "weather", "grid", "targets", "output")
 
 #: The keys that take true/false; pydantic's lax mode would read `latitude = true` as 1.0.
-_BOOLEAN_KEYS = {"repower"}
+_BOOLEAN_KEYS = {"repower", "allow_distant"}
 
 
 def _reject_booleans(node, data, where, path=()):

@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 import time
+import warnings
 from dataclasses import dataclass
 from importlib import metadata as importlib_metadata
 
@@ -20,7 +21,7 @@ import pandas as pd
 
 from energysim import carbon, fleet, kernels, units
 from energysim import weather as weather_mod
-from energysim.errors import ScenarioError, WeatherDataError
+from energysim.errors import EnergysimWarning, ScenarioError, WeatherDataError
 from energysim.results import Result, full_buildout_year, target_progress
 from energysim.scenario import to_toml
 from energysim.timeutils import typical_year_rows, year_hour_weights
@@ -30,6 +31,10 @@ logger = logging.getLogger(__name__)
 #: Largest longitude difference between a site and its weather: 15 deg is one hour of solar
 #: time, beyond which the data's daylight falls on the wrong hours of the site. [deg]
 MAX_WEATHER_LONGITUDE_OFFSET_DEG = 15.0
+#: Weather farther from the site than this is used with a warning (printed, recorded). [km]
+WARN_WEATHER_DISTANCE_KM = 100.0
+#: Weather farther than this is refused unless ``[weather] allow_distant = true``. [km]
+MAX_WEATHER_DISTANCE_KM = 500.0
 
 _PACKAGES = ("energysim", "pvlib", "windpowerlib", "numpy", "pandas", "numba", "pyarrow",
              "pydantic")
@@ -345,8 +350,43 @@ def load_scenario_weather(scenario, weather_cache=None):
         raise WeatherDataError(
             f"{scenario.weather.source}: {len(data)} hourly rows: every simulated year is built "
             f"from one {weather_mod.HOURS_TYPICAL_YEAR}-hour year: give a full year of hourly "
-            "data (a typical-year file, or declare typical_year = true for a calendar year)")
-    return data, meta
+            "data (a typical year, or one calendar year)")
+    return data, check_weather_distance(scenario, meta)
+
+
+def check_weather_distance(scenario, meta):
+    """Check the great-circle distance from the weather's coordinates to the site.
+
+    More than :data:`WARN_WEATHER_DISTANCE_KM` warns (:class:`EnergysimWarning`) and is
+    recorded in the returned metadata's ``warnings`` (so in the result's provenance); more
+    than :data:`MAX_WEATHER_DISTANCE_KM` is an error unless ``[weather] allow_distant``.
+
+    Returns
+    -------
+    dict
+        ``meta``, or a copy with the warning added (``meta`` itself is not modified).
+
+    Raises
+    ------
+    ScenarioError
+        The weather is too far from the site.
+    """
+    lat, lon = meta.get("latitude"), meta.get("longitude")
+    if lat is None or lon is None:
+        return meta
+    site = scenario.site
+    distance_km = weather_mod.great_circle_km(lat, lon, site.latitude, site.longitude)
+    if distance_km <= WARN_WEATHER_DISTANCE_KM:
+        return meta
+    text = (f"{scenario.weather.source}: the weather ({lat:g} N, {lon:g} E) is "
+            f"{distance_km:.0f} km from [site] latitude = {site.latitude:g}, longitude = "
+            f"{site.longitude:g}")
+    if distance_km > MAX_WEATHER_DISTANCE_KM and not scenario.weather.allow_distant:
+        raise ScenarioError(f"{text}: at most {MAX_WEATHER_DISTANCE_KM:g} km: use weather "
+                            "for the site, or set [weather] allow_distant = true")
+    note = f"{text} (more than {WARN_WEATHER_DISTANCE_KM:g} km)"
+    warnings.warn(note, EnergysimWarning, stacklevel=3)
+    return {**meta, "warnings": [*meta.get("warnings", []), note]}
 
 
 @dataclass(frozen=True)

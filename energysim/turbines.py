@@ -106,3 +106,35 @@ def closest_names(name, names, n=5, cutoff=0.6):
             if score >= cutoff:
                 scored.append((-score, candidate))
     return [candidate for _, candidate in sorted(scored)[:n]]
+
+
+def rotor_diameter_m(turbine):
+    """Rotor diameter of a turbine type of windpowerlib's OEDB library, or None. [m]
+
+    ``None`` for a name the table does not hold (or holds without a diameter), and when
+    windpowerlib is not installed: the check that needs it is then skipped.
+
+    Examples
+    --------
+    >>> rotor_diameter_m("E-115/3000"), rotor_diameter_m("no such turbine")
+    (116.0, None)
+    """
+    if not turbine:
+        return None
+    return _rotor_diameters().get(turbine)
+
+
+@functools.cache  # the installed library's file: read once per process
+def _rotor_diameters():
+    spec = importlib.util.find_spec("windpowerlib")
+    if spec is None or not spec.submodule_search_locations:
+        return {}
+    table = Path(next(iter(spec.submodule_search_locations))) / "oedb" / "turbine_data.csv"
+    diameters = {}
+    with open(table, encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            try:
+                diameters.setdefault(row["turbine_type"], float(row["rotor_diameter"]))
+            except (KeyError, TypeError, ValueError):
+                continue  # a row without a diameter
+    return diameters

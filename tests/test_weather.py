@@ -176,7 +176,7 @@ def test_csv_roundtrip_and_naive_timestamps(tmp_path):
         W.read_csv_weather(p, **opts)
     got, m3 = W.load_weather(p, csv_options=dict(opts, timezone="Asia/Shanghai"))
     assert got.index.equals(data.index) and m3["utc_offset_h"] == 8.0
-    with pytest.raises(WeatherDataError, match=r"plain\.csv.*csv_options"):
+    with pytest.raises(WeatherDataError, match=r"plain\.csv.*# key = value"):
         W.load_weather(p)
 
 

@@ -10,16 +10,19 @@ import functools
 import logging
 import sys
 import traceback
+import warnings
 from pathlib import Path
 
 import click
 
-from energysim.errors import EnergysimError, OutputError
+from energysim.errors import EnergysimError, EnergysimWarning, OutputError, one_line
 
 #: Exit status of a user error (bad scenario, weather file, flag or existing output).
 EXIT_USER_ERROR = 2
 #: Exit status of an output that cannot be written (permissions, full disk).
 EXIT_OUTPUT_ERROR = 1
+#: Longest error or warning line printed, after ``error: ``; a longer message is cut. [chars]
+MAX_ERROR_CHARS = 1000
 
 
 class OneLineErrorGroup(click.Group):
@@ -123,16 +126,35 @@ def debug_option(func):
 
 
 def fail_on_user_error(func):
-    """Turn energysim errors into one line on stderr and exit 2 (input) or 1 (output)."""
+    """Turn energysim errors into one line on stderr and exit 2 (input) or 1 (output).
+
+    Whatever a message holds (a library's text with line breaks, a very long list), the
+    line printed is one line of at most :data:`MAX_ERROR_CHARS` characters. Warnings of
+    energysim (a repair made, distant weather) are printed as one ``warning: ...`` line each.
+    """
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         try:
-            return func(*args, **kwargs)
+            with warnings.catch_warnings():
+                warnings.simplefilter("always", EnergysimWarning)
+                warnings.showwarning = show_warning
+                return func(*args, **kwargs)
         except EnergysimError as err:
             if kwargs.get("debug"):
                 traceback.print_exc()
-            click.echo(f"error: {err}", err=True)
+            click.echo(f"error: {one_line(err, MAX_ERROR_CHARS)}", err=True)
             raise SystemExit(EXIT_OUTPUT_ERROR if isinstance(err, OutputError) else EXIT_USER_ERROR)
 
     return wrapper
+
+
+_SHOW_WARNING = warnings.showwarning
+
+
+def show_warning(message, category, filename, lineno, file=None, line=None):
+    """Print an energysim warning as one ``warning: ...`` line; others as Python does."""
+    if issubclass(category, EnergysimWarning):
+        click.echo(f"warning: {one_line(message, MAX_ERROR_CHARS)}", err=True)
+    else:
+        _SHOW_WARNING(message, category, filename, lineno, file, line)

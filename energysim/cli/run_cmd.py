@@ -32,19 +32,48 @@ def resolve_scenario_path(path):
     return path
 
 
-def run_one(scenario, out, overwrite, unit_system, plots, cache):
-    """Simulate and write one validated scenario; return its result folder and summary."""
-    from energysim.cache import ProfileCache, WeatherCache
+def check_inputs(scenarios, out, overwrite, cache):
+    """Check every input of every scenario before the first result is written.
+
+    Each output target must be absent (or, with ``--overwrite``, an energysim result or an
+    empty folder); each scenario's weather is read and checked against its site. A
+    command writing several results thus fails on the last scenario's missing weather
+    file before it writes the first result.
+
+    Returns
+    -------
+    list of (pandas.DataFrame, dict)
+        The weather and its metadata for each scenario, in order.
+    """
+    from energysim.cache import WeatherCache
     from energysim.errors import OutputExistsError
+    from energysim.results import check_replaceable
+    from energysim.simulate import load_scenario_weather
+
+    for scenario in scenarios:
+        target = Path(out) / scenario.name
+        if target.exists() or target.is_symlink():
+            if not overwrite:
+                raise OutputExistsError(f"{target}: result exists: pass --overwrite to replace it")
+            check_replaceable(target)
+    weather_cache = WeatherCache() if cache else None
+    return [load_scenario_weather(scenario, weather_cache) for scenario in scenarios]
+
+
+def run_one(scenario, out, overwrite, unit_system, plots, cache, weather=None):
+    """Simulate and write one validated scenario; return its result folder and summary.
+
+    ``weather`` is the ``(data, meta)`` pair :func:`check_inputs` loaded; read here if None.
+    """
+    from energysim.cache import ProfileCache
     from energysim.plotting import save_figures
     from energysim.results import write_result
-    from energysim.simulate import load_scenario_weather, run_scenario
+    from energysim.simulate import run_scenario
 
-    target = Path(out) / scenario.name
-    if target.exists() and not overwrite:  # refuse before spending time simulating
-        raise OutputExistsError(f"{target}: result exists: pass --overwrite to replace it")
     started = time.perf_counter()
-    weather, meta = load_scenario_weather(scenario, WeatherCache() if cache else None)
+    if weather is None:
+        weather = check_inputs([scenario], out, overwrite, cache)[0]
+    weather, meta = weather
     logger.info("%s: weather %s: %.2f s", scenario.name, scenario.weather.source,
                 time.perf_counter() - started)
     result = run_scenario(scenario, weather, meta,
@@ -90,7 +119,9 @@ def run_many(paths, out, *, overwrite, unit_system, hourly_years, jobs, plots, c
                                 "each scenario writes OUT/<name>/, so names must differ")
         names[name] = path
         scenarios.append(scenario)
-    args = [(s, out, overwrite, unit_system, plots, cache) for s in scenarios]
+    weathers = check_inputs(scenarios, out, overwrite, cache)
+    args = [(s, out, overwrite, unit_system, plots, cache, w)
+            for s, w in zip(scenarios, weathers)]
     # A progress line on a terminal (stderr) when several scenarios run; never in a pipe.
     progress = TerminalProgress("scenarios")
     progress.enabled = progress.enabled and len(scenarios) > 1 and verbosity >= 0

@@ -151,7 +151,12 @@ def run_sweep(spec, out_dir, *, workers=1, scheduler=None, dask_local=None, chun
     -------
     SweepOutcome
     """
-    from energysim.simulate import load_scenario_weather, profile_for, profile_key
+    from energysim.simulate import (
+        check_weather_distance,
+        load_scenario_weather,
+        profile_for,
+        profile_key,
+    )
 
     t0 = time.perf_counter()
     points = expand(spec)
@@ -175,6 +180,9 @@ def run_sweep(spec, out_dir, *, workers=1, scheduler=None, dask_local=None, chun
     weather_cache = (WeatherCache(Path(profile_cache.folder) / "weather")
                      if getattr(profile_cache, "folder", None) is not None else None)
     weather, meta = load_scenario_weather(spec.base, weather_cache)
+    for site in {site for _, site in check["profiles"].values()} - {spec.base.site}:
+        # a swept site: the weather must suit each point's site too
+        meta = check_weather_distance(spec.base.model_copy(update={"site": site}), meta)
     t_weather = time.perf_counter()
     logger.info("weather %s: %.2f s", spec.base.weather.source, t_weather - t_validate)
     manifest = manifest_for(spec, points, chunk_size, full_annual, meta.get("sha256"))

@@ -43,7 +43,13 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from energysim.errors import ScenarioError
-from energysim.scenario import Scenario, format_validation_error, load_scenario
+from energysim.scenario import (
+    Scenario,
+    check_name_bytes,
+    decode_text,
+    format_validation_error,
+    load_scenario,
+)
 from energysim.scenario_paths import REPLACES, assign_path, resolve_path
 
 if sys.version_info >= (3, 11):
@@ -223,11 +229,7 @@ def load_sweep(path):
         raw = path.read_bytes()
     except OSError as err:
         raise ScenarioError(f"{where}: cannot read: {err.strerror or err}") from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as err:
-        raise ScenarioError(f"{where}: not UTF-8 text (byte {err.start}): "
-                            "save it as UTF-8") from None
+    text = decode_text(raw, where)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
@@ -254,6 +256,10 @@ def parse_sweep(data, path, text="", sha256=""):
     base = load_scenario(base_path)
     base_dict = base.to_dict()
 
+    try:
+        check_name_bytes(sweep.name or path.stem)  # the output folder's name, staged
+    except ValueError as err:
+        raise ScenarioError(f"{where} name = {sweep.name or path.stem!r}: {err}") from None
     kind = sweep.design.kind
     parameters = [_parameter(name, entry, kind, base, base_dict, where)
                   for name, entry in sweep.parameters.items()]

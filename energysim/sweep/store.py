@@ -121,6 +121,7 @@ def open_store(folder, manifest, *, resume, overwrite, force_changed, where):
         if not overwrite:
             raise OutputExistsError(f"{folder}: sweep output exists: pass --resume to complete "
                                     "it or --overwrite to start again")
+        check_replaceable_sweep(folder)
         _remove_folder(folder)
     if folder.exists() and resume:
         if not manifest_path.is_file():
@@ -157,6 +158,34 @@ def open_store(folder, manifest, *, resume, overwrite, force_changed, where):
         raise OutputError(f"{folder}: cannot write the sweep output: "
                           f"{err.strerror or err}") from None
     return [i for i in range(n_chunks) if not chunk_done(folder, i, manifest["full_annual"])]
+
+
+def check_replaceable_sweep(folder):
+    """Raise unless ``folder`` is an empty folder or a sweep output (it has our manifest).
+
+    ``--overwrite`` removes a sweep output as a whole; anything else (a user's file or
+    folder under the same name) is left untouched.
+
+    Raises
+    ------
+    OutputError
+        Naming ``folder`` and what it is.
+    """
+    folder = Path(folder)
+    if folder.is_symlink() or not folder.is_dir():
+        raise OutputError(f"{folder}: is a file, not an energysim sweep output: --overwrite "
+                          "replaces only sweep outputs and empty folders; move it or choose "
+                          "another --out")
+    if next(folder.iterdir(), None) is None:
+        return
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        manifest = None
+    if not (isinstance(manifest, dict) and "sweep" in manifest and "n_chunks" in manifest):
+        raise OutputError(f"{folder}: not an energysim sweep output (no manifest.json of a "
+                          "sweep): --overwrite replaces only sweep outputs and empty folders; "
+                          "move it or choose another --out")
 
 
 def _remove_folder(folder):

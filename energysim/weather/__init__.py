@@ -111,7 +111,7 @@ from energysim.weather.generator import (
     builtin_shaoguan,
     generate_typical_year,
 )
-from energysim.weather.geometry import hourly_clearness_index
+from energysim.weather.geometry import great_circle_km, hourly_clearness_index
 from energysim.weather.load import load_weather
 from energysim.weather.normals import (
     KC_FIT_WINDOW_H as KC_FIT_WINDOW_H,
@@ -157,4 +157,5 @@ __all__ = [
     "to_weather_csv",
     "monthly_summary",
     "hourly_clearness_index",
+    "great_circle_km",
 ]

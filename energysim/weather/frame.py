@@ -82,12 +82,17 @@ def read_file_bytes(path, what):
 
 
 def decode_text(raw, path, what):
-    """Text of a weather file: UTF-8 (with or without BOM), else Latin-1."""
+    """Text of a weather file: UTF-8 (with or without BOM), else Latin-1; LF line endings.
+
+    With or without a UTF-8 byte-order mark (Windows editors, Excel), with any line
+    endings (CRLF, or CR alone from old Mac tools): the text is the same.
+    """
     for enc in ("utf-8-sig", "latin-1"):
         try:
-            return raw.decode(enc)
+            text = raw.decode(enc)
         except UnicodeDecodeError:
             continue
+        return text.replace("\r\n", "\n").replace("\r", "\n")
     raise WeatherDataError(f"{path}: not a text file: expected a {what} text file")
 
 

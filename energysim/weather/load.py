@@ -17,7 +17,7 @@ from energysim.weather.readers import read_csv_weather, read_epw, read_pvgis_tmy
 
 
 def _sniff_csv(raw):
-    head = raw[:4096].decode("utf-8", errors="replace")
+    head = raw[:4096].decode("utf-8-sig", errors="replace")
     lines = head.splitlines()
     if not lines:
         return "empty"
@@ -82,9 +82,9 @@ def load_weather(source, *, base_dir=None, seed=0, csv_options=None):
         if kind == "empty":
             raise WeatherDataError(f"{path}: the file is empty: expected hourly weather data")
         raise WeatherDataError(
-            f"{path}: plain CSV of unknown layout: declare it with csv_options "
-            "(time_column, timezone, interval_label, column_map, wind_height_m, latitude, "
-            "longitude) or use EPW, TMY3 or PVGIS TMY"
+            f"{path}: plain CSV of unknown layout: declare it in '# key = value' lines at "
+            "the top of the file (time_column, timezone, interval_label, wind_height_m, "
+            "latitude_deg, longitude_deg) or use EPW, TMY3 or PVGIS TMY"
         )
     raise WeatherDataError(
         f"{path}: unknown weather format {suffix or '(no suffix)'}: allowed .epw, .csv "

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from energysim import atomic, units
-from energysim.errors import WeatherDataError
+from energysim.errors import WeatherDataError, describe_exception
 from energysim.weather.frame import (
     IRRADIANCE_COLUMNS,
     comment_header,
@@ -384,7 +384,7 @@ def read_normals(path):
         monthly = pd.read_csv(io.StringIO(text), skiprows=n_comment, index_col="month")
     except Exception as exc:
         raise WeatherDataError(
-            f"{path}: cannot be parsed as a normals CSV ({type(exc).__name__}: {exc}): "
+            f"{path}: cannot be parsed as a normals CSV ({describe_exception(exc)}): "
             "expected a 'month' column and one row per month"
         ) from exc
     if sorted(monthly.index.tolist()) != list(range(1, 13)):

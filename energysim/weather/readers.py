@@ -12,15 +12,16 @@ package, only ``frame``, ``geometry`` and ``checks``.
 from __future__ import annotations
 
 import io
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from energysim import atomic, units
-from energysim.errors import WeatherDataError
+from energysim.errors import EnergysimWarning, WeatherDataError, describe_exception
 from energysim.timeutils import ensure_utc, is_leap
-from energysim.weather.checks import check_weather
+from energysim.weather.checks import MAX_REPAIRABLE_GAP_H, check_weather
 from energysim.weather.frame import (
     CANONICAL_COLUMNS,
     NOMINAL_YEAR,
@@ -48,6 +49,7 @@ _EPW_MISSING = {
 }
 _EPW_FIELDS = 35  # data fields per EPW line
 _EPW_HEADER_LINES = 8
+HOURS_LEAP_YEAR = 8784
 # Header names of typical-year products; an EPW naming one is coerced to NOMINAL_YEAR.
 _TYPICAL_TAGS = ("CSWD", "TMY", "IWEC", "TYA", "TRY", "CTYW", "SWERA", "TYPICAL")
 
@@ -137,6 +139,14 @@ def _finish(
     off = meta["utc_offset_h"]
     frame = canonical_frame(frame, wind_height_m)
     expected = None
+    leap_year = _leap_calendar_year(frame.index, off)
+    if not typical and leap_year is not None:
+        # A whole calendar leap year (e.g. a 2020 EPW of 8,784 rows): simulated as a
+        # typical year, Feb 29 dropped (every simulated leap year repeats Feb 28).
+        typical = True
+        meta["typical_year"] = True
+        meta["repairs"].append(f"calendar year {leap_year} (a leap year) used as a typical "
+                               "year on the non-leap nominal year")
     if typical:
         src_off = off if source_offset_h is None else float(source_offset_h)
         wall = local_wall(frame.index, src_off)
@@ -145,11 +155,7 @@ def _finish(
         if src_off != off:
             frame = to_typical_year(frame, nominal_year, utc_offset_h=off, where=where)
         expected = typical_index(nominal_year, off)
-        if n_feb29:
-            meta["repairs"].append(
-                f"{n_feb29} hours of Feb 29 dropped (typical years are non-leap; "
-                "energysim repeats Feb 28 in leap years)"
-            )
+        _record_feb29(meta, n_feb29, where)
     data, repairs = check_weather(
         frame,
         where,
@@ -162,6 +168,33 @@ def _finish(
     geom = hourly_geometry(data.index, meta["latitude"], meta["longitude"], 0.0)
     meta["solar_noon_offset_h"] = round(noon_offset_h(data["ghi"].to_numpy(), geom["solar_hour"]), 3)
     return data, meta
+
+
+def _record_feb29(meta, n_hours, where):
+    """Record (and warn) that ``n_hours`` of Feb 29 were dropped; nothing if none."""
+    if n_hours:
+        note = (f"{n_hours} hours of Feb 29 dropped (typical years are non-leap; "
+                "energysim repeats Feb 28 in leap years)")
+        meta["repairs"].append(note)
+        warnings.warn(f"{where}: {note}", EnergysimWarning, stacklevel=3)
+
+
+def _leap_calendar_year(index, utc_offset_h):
+    """The year, if ``index`` is one whole local calendar leap year with its Feb 29. [int]
+
+    ``None`` for anything else (a typical year, part of a year, several years).
+    """
+    if len(index) == 0:
+        return None
+    wall = local_wall(index, utc_offset_h)
+    years = np.unique(wall.year)
+    if len(years) != 1 or not is_leap(int(years[0])):
+        return None
+    has_feb29 = bool(((wall.month == 2) & (wall.day == 29)).any())
+    # a whole year: within the repairable gaps of the 8,784 hours
+    if not has_feb29 or len(index) < HOURS_LEAP_YEAR - MAX_REPAIRABLE_GAP_H:
+        return None
+    return int(years[0])
 
 
 def read_epw(path, *, nominal_year=NOMINAL_YEAR):
@@ -219,7 +252,7 @@ def read_epw(path, *, nominal_year=NOMINAL_YEAR):
             df, m = pvlib.iotools.read_epw(io.StringIO(text))
     except Exception as exc:  # pvlib/pandas raise many types on malformed input
         raise WeatherDataError(
-            f"{path}: cannot be parsed as EPW ({type(exc).__name__}: {exc}): expected an EPW file"
+            f"{path}: cannot be parsed as EPW ({describe_exception(exc)}): expected an EPW file"
         ) from exc
     df = df.rename(columns={"atmospheric_pressure": "pressure"})
     for col, sentinel in _EPW_MISSING.items():
@@ -277,6 +310,12 @@ def read_tmy3(path, *, nominal_year=NOMINAL_YEAR):
     path = Path(path)
     raw = read_file_bytes(path, "TMY3")
     text = decode_text(raw, path, "TMY3")
+    # pvlib's coerce_year would move Feb 29 onto Mar 1 of the nominal year (duplicates):
+    # drop those rows first, with a record (a TMY3 row starts with its MM/DD/YYYY date).
+    lines = text.split("\n")
+    kept = lines[:2] + [line for line in lines[2:] if not line.startswith("02/29/")]
+    n_feb29 = len(lines) - len(kept)
+    text = "\n".join(kept)
     try:
         with quiet_pvlib():
             # coerce onto the non-leap nominal year *before* moving the hour-ending labels
@@ -286,7 +325,7 @@ def read_tmy3(path, *, nominal_year=NOMINAL_YEAR):
             )
     except Exception as exc:
         raise WeatherDataError(
-            f"{path}: cannot be parsed as TMY3 ({type(exc).__name__}: {exc}): "
+            f"{path}: cannot be parsed as TMY3 ({describe_exception(exc)}): "
             "expected a TMY3 CSV file"
         ) from exc
     df = df.copy()
@@ -296,6 +335,7 @@ def read_tmy3(path, *, nominal_year=NOMINAL_YEAR):
         path, m["latitude"], m["longitude"], m["altitude"], m["TZ"], sha256_bytes(raw), True
     )
     meta["station"] = f"{m.get('Name', '')}, {m.get('State', '')}"
+    _record_feb29(meta, n_feb29, path)
     return _finish(df, meta, str(path), wind_height_m=10.0, typical=True, nominal_year=nominal_year)
 
 
@@ -335,12 +375,13 @@ def read_pvgis_tmy(path, *, utc_offset_h=0.0, nominal_year=NOMINAL_YEAR):
             f"{path}: suffix .{fmt} is not a PVGIS TMY format: expected .json or .csv"
         )
     try:
-        buf = io.StringIO(raw.decode("utf-8")) if fmt == "json" else io.BytesIO(raw)
+        text = decode_text(raw, path, "PVGIS TMY")
+        buf = io.StringIO(text) if fmt == "json" else io.BytesIO(text.encode("utf-8"))
         with quiet_pvlib():
             df, m = pvlib.iotools.read_pvgis_tmy(buf, pvgis_format=fmt, map_variables=True)
     except Exception as exc:
         raise WeatherDataError(
-            f"{path}: cannot be parsed as PVGIS TMY {fmt} ({type(exc).__name__}: {exc}): "
+            f"{path}: cannot be parsed as PVGIS TMY {fmt} ({describe_exception(exc)}): "
             "expected a file from the PVGIS TMY tool"
         ) from exc
     inputs = m.get("inputs", {})
@@ -428,15 +469,17 @@ def read_csv_weather(
         "longitude": longitude if longitude is not None else head.get("longitude_deg"),
         "wind_height_m": wind_height_m if wind_height_m is not None else head.get("wind_height_m"),
     }
-    needed = [k for k, v in opts.items() if v is None]
+    # The names of the '# key = value' header lines, which every caller can write.
+    header_keys = {"latitude": "latitude_deg", "longitude": "longitude_deg"}
+    needed = [header_keys.get(k, k) for k, v in opts.items() if v is None]
     if time_column is None:
         needed.insert(0, "time_column")
     if interval_label is None:
         needed.append("interval_label")
     if needed:
         raise WeatherDataError(
-            f"{path}: plain CSV without {', '.join(needed)}: declare them "
-            "(csv_options / command-line options or '# key = value' header lines)"
+            f"{path}: plain CSV without {', '.join(needed)}: declare them in header lines "
+            f"at the top of the file, e.g. '# {needed[0]} = ...'"
         )
     if interval_label not in ("beginning", "ending"):
         raise WeatherDataError(
@@ -446,12 +489,12 @@ def read_csv_weather(
         lat, lon, wh = (float(opts["latitude"]), float(opts["longitude"]), float(opts["wind_height_m"]))
         alt = float(altitude_m if altitude_m is not None else head.get("altitude_m", 0.0))
     except ValueError as exc:
-        raise WeatherDataError(f"{path}: site option is not a number ({exc}): give numbers") from exc
+        raise WeatherDataError(f"{path}: site option is not a number ({describe_exception(exc)}): give numbers") from exc
     try:
         df = pd.read_csv(io.StringIO(text), skiprows=n_comment)
     except Exception as exc:
         raise WeatherDataError(
-            f"{path}: cannot be parsed as CSV ({type(exc).__name__}: {exc}): expected a CSV file"
+            f"{path}: cannot be parsed as CSV ({describe_exception(exc)}): expected a CSV file"
         ) from exc
     if column_map:
         df = df.rename(columns=dict(column_map))
@@ -462,8 +505,9 @@ def read_csv_weather(
     missing = [c for c in CANONICAL_COLUMNS if c not in df.columns and c != "wind_height_m"]
     if missing:
         raise WeatherDataError(
-            f"{path}: missing column(s) {', '.join(missing)}: map file columns to "
-            f"{', '.join(CANONICAL_COLUMNS)} with column_map"
+            f"{path}: missing column(s) {', '.join(missing)}: name the header row's columns "
+            f"{', '.join(c for c in CANONICAL_COLUMNS if c != 'wind_height_m')} "
+            "(wind height in a '# wind_height_m = ...' line)"
         )
     stamps = df[time_column].astype(str)
     try:
@@ -473,7 +517,7 @@ def read_csv_weather(
             parsed = pd.to_datetime(stamps, utc=True, format="ISO8601")
         except (ValueError, TypeError) as exc:
             raise WeatherDataError(
-                f"{path}: time column {time_column!r} is not ISO 8601 ({exc}): "
+                f"{path}: time column {time_column!r} is not ISO 8601 ({describe_exception(exc)}): "
                 "use e.g. 2005-01-01T00:00:00+08:00"
             ) from exc
     idx = pd.DatetimeIndex(parsed)
@@ -492,7 +536,7 @@ def read_csv_weather(
             idx = idx.tz_localize(tz)
         except Exception as exc:
             raise WeatherDataError(
-                f"{path}: timezone {timezone!r} is not usable ({exc}): give an IANA name "
+                f"{path}: timezone {timezone!r} is not usable ({describe_exception(exc)}): give an IANA name "
                 "or an offset like '+08:00'"
             ) from exc
     if utc_offset_h is None:

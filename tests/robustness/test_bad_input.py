@@ -421,7 +421,7 @@ def test_weather_whose_time_zone_contradicts_the_site(tmp_path, shaoguan_epw_pat
     (".", ["is a directory", "give a weather file"]),
     ("notes.txt", ["notes.txt", "unknown weather format .txt", "allowed .epw"]),
     (str(BROKEN / "unknown_layout.csv"), ["unknown_layout.csv", "plain CSV of unknown layout",
-                                          "csv_options"]),
+                                          "# key = value"]),
     (str(BROKEN / "empty.csv"), ["empty.csv", "the file is empty"]),
     (str(BROKEN / "naive_times.csv"), ["naive_times.csv", "no UTC offset",
                                        "declare timezone"]),
