@@ -1,8 +1,8 @@
 """energysim benchmarks: ``python -m benchmarks [--quick] [--only NAME ...]``.
 
-Five targets (issues 6 and 12), one module each; every figure is printed next to a reference timed
-in the same run (absolute times on a shared machine drift, ratios hold) and its target,
-with MET / NOT MET:
+Six targets (issues 6, 12 and 16), one module each, and one benchmark without a target;
+every figure is printed next to a reference timed in the same run (absolute times on a
+shared machine drift, ratios hold) and its target, with MET / NOT MET:
 
 ``kernel``
     1. 10,000 scenarios x 40 years x 8,760 h x 2 fleets through the curtailment kernels
@@ -23,10 +23,16 @@ with MET / NOT MET:
     5. The same 10,000 x 40 x 8,760 problem through the dispatch kernel with one storage
        and one electrolyser (issue 12): at most 5x the time of today's kernel on the same
        scenarios, and against the latency bound of the state-of-charge chain.
+``ensemble``
+    (issue 11, no target) ``--weather-years 20`` on the shipped potential scenario against
+    one new weather year: generation, physics and run, cold and with profiles memoised.
+``app``
+    6. The what-if page's server recompute of a 40-year scenario change with the per-unit
+       profiles in memory (issue 16): at most 100 ms.
 
 ``--quick`` runs tiny sizes only: it checks that the benchmarks still run, never that they
 are fast (targets are then reported as "not judged"). Nothing here is imported by the
 package or by the unit tests except through ``python -m benchmarks --quick``.
 """
 
-MODULES = ("kernel", "end_to_end", "cli", "growth", "dispatch")
+MODULES = ("kernel", "end_to_end", "cli", "growth", "dispatch", "ensemble", "app")

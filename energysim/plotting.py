@@ -420,8 +420,9 @@ def annual_generation_figure(result, units="cn"):
     Parameters
     ----------
     result : Result-like
-        ``name`` and ``annual`` (``delivered_mwh``, ``curtailed_mwh`` per year and fleet).
-        [MWh]
+        ``name``, ``annual`` (``delivered_mwh``, ``curtailed_mwh`` per year and fleet)
+        and ``summary``; with its ``uncertainty`` block (``run --weather-years``) the
+        P90-P10 band of the delivered total is drawn over each year. [MWh]
     units : {"cn", "si"}
         ``cn``: 亿千瓦时 with a TWh axis and bilingual labels; ``si``: TWh, English only.
 
@@ -442,6 +443,17 @@ def annual_generation_figure(result, units="cn"):
     if curtailed.max() > 0:
         ax.bar(table.index, curtailed, bottom=bottom, color="#bbbbbb", width=0.8,
                label=bilingual("弃电", "curtailed", units))
+    band = (result.summary or {}).get("uncertainty", {}).get("annual")
+    if band:  # P90 to P10 of the delivered total over the weather years, P50 marked
+        years = [entry["year"] for entry in band]
+        p90, p50, p10 = (ANNUAL_ENERGY.values(
+            np.array([entry["delivered_mwh"][k] for entry in band]), units)
+            for k in ("p90", "p50", "p10"))
+        n_years = result.summary["uncertainty"]["n_weather_years"]
+        ax.errorbar(years, p50, yerr=[p50 - p90, p10 - p50], fmt="_", color="#222222",
+                    ms=6, lw=1.0, capsize=2,
+                    label=f"P90–P50–P10 ({n_years} "
+                          + bilingual("气象年", "weather years", units) + ")")
     year_axis(ax, table.index, units)
     value_axis(ax, ANNUAL_ENERGY, units)
     ax.set_title(f"{result.name}: " + bilingual("年发电量", "annual generation", units))

@@ -95,9 +95,16 @@ def _design_text(fleet, technology):
                 f"DC/AC {fleet.get('dc_ac_ratio', 1.2):g}, "
                 f"losses {fleet.get('losses_pct', 0):g} %")
     mean = fleet.get("mean_wind_speed_ms")
+    height = fleet.get("mean_wind_height_m", fleet.get("hub_height_m", 0))
+    law = (f"power law {fleet['shear_exponent']:g}" if fleet.get("shear_exponent") is not None
+           else f"log law z0 {fleet.get('roughness_length_m', 0.1):g} m")
+    site = (f"site mean {mean:g} m/s at {height:g} m ({law})" if mean is not None
+            else "wind from the weather data")
+    calibration = fleet.get("calibration")
+    if calibration:
+        site += f", calibrated to {calibration.get('observed_file')}"
     return (f"{fleet.get('turbine') or 'power curve from the scenario'}, hub "
-            f"{fleet.get('hub_height_m', 0):g} m, mean wind at hub "
-            f"{f'{mean:g} m/s' if mean is not None else 'from the weather data'}, "
+            f"{fleet.get('hub_height_m', 0):g} m, {site}, "
             f"farm efficiency {fleet.get('wind_farm_efficiency', 1.0):g}")
 
 
@@ -374,6 +381,38 @@ def totals_rows(items, labels, system):
     return rows
 
 
+def uncertainty_rows(items, labels, system):
+    """P90 / P50 / P10 over weather years (``run --weather-years``), cells for the template.
+
+    Returns
+    -------
+    list of dict
+        One row per scenario that has an ``uncertainty`` block and milestone year:
+        ``label``, ``color``, ``year``, ``n`` (weather years) and ``cells`` (delivered
+        P90, P50, P10, P90/P50; avoided CO2 P90, P50, P10) as ``{"main", "si"}``.
+    """
+    rows = []
+    for i, (item, label) in enumerate(zip(items, labels)):
+        block = (item.summary or {}).get("uncertainty")
+        if not block:
+            continue
+        for stone in block["milestones"]:
+            d, a = stone["delivered_mwh"], stone["avoided_tco2"]
+            cells = []
+            for value in (d["p90"], d["p50"], d["p10"]):
+                twh = _num(conv.mwh_to_twh(value), "TWh")
+                cells.append({"main": _num(conv.mwh_to_yi_kwh(value), "亿kWh"), "si": twh}
+                             if system == "cn" else {"main": twh, "si": ""})
+            cells.append({"main": f"{d['p90'] / d['p50']:.3f}" if d["p50"] else "-", "si": ""})
+            for value in (a["p90"], a["p50"], a["p10"]):
+                mt = _num(conv.t_to_mt(value), "Mt CO2")
+                cells.append({"main": _num(conv.t_to_wan_t(value), "万t CO2"), "si": mt}
+                             if system == "cn" else {"main": mt, "si": ""})
+            rows.append({"label": label, "color": plotting.scenario_color(i),
+                         "year": stone["year"], "n": block["n_weather_years"], "cells": cells})
+    return rows
+
+
 def provenance(items, labels):
     """Per scenario: (what, value, is_code) pairs of the provenance recorded by the run."""
     out = []
@@ -460,6 +499,7 @@ def render_report(items, *, title=None, date=None, units="cn", hourly_year=None)
         groups=assumptions(items, years, system), blocks=blocks, diffs=diffs,
         reference=labels[0], totals=totals_rows(items, labels, system), figures=figures,
         provenance=provenance(items, labels),
+        uncertainty=uncertainty_rows(items, labels, system),
         targets=target_rows(items, system))
 
 

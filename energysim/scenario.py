@@ -150,7 +150,9 @@ class Site(_Model):
 class WeatherSource(_Model):
     """Where the hourly weather comes from."""
 
-    source: str = Field("builtin:shaoguan", description="'builtin:shaoguan' or a file path")
+    source: Union[str, list[str]] = Field(
+        "builtin:shaoguan", description="'builtin:shaoguan', a file path, or (for "
+        "run --weather-years) a list of files or a glob, one weather year each")
     seed: int = Field(0, ge=0, description="seed of a generated (builtin) year")
     # None (not given) means false; it stays out of the resolved scenario and its digest.
     allow_distant: Optional[StrictBool] = Field(
@@ -159,6 +161,13 @@ class WeatherSource(_Model):
     @field_validator("source")
     @classmethod
     def _known_source(cls, value):
+        if isinstance(value, list):
+            if not value:
+                raise ValueError("empty list: give weather files, one per weather year")
+            for item in value:
+                if item.startswith(BUILTIN_WEATHER_PREFIX) or not item or not item.isprintable():
+                    raise ValueError(f"{item!r} in a list: give the paths of weather files")
+            return value
         if value.startswith(BUILTIN_WEATHER_PREFIX):
             if value not in BUILTIN_WEATHER:
                 raise ValueError("unknown builtin weather: allowed "
@@ -1052,9 +1061,16 @@ class Scenario(_Model):
     def _resolved_dict(self):
         data = self.to_dict()
         source = self.weather.source
-        if not source.startswith(BUILTIN_WEATHER_PREFIX):
+        if isinstance(source, list):
+            data["weather"]["source"] = [str(self.resolve_path(s).resolve()) for s in source]
+        elif not source.startswith(BUILTIN_WEATHER_PREFIX):
             data["weather"]["source"] = str(self.resolve_path(source).resolve())
         return data
+
+    def weather_years_given(self):
+        """Whether ``[weather] source`` names several weather years (a list or a glob). [bool]"""
+        source = self.weather.source
+        return isinstance(source, list) or any(c in source for c in "*?[")
 
 
 def _check_nonneg(points, where, strict=False):

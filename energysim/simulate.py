@@ -322,6 +322,9 @@ def load_scenario_weather(scenario, weather_cache=None):
     neither imports pvlib and scipy nor regenerates the year.
     """
     source = scenario.weather.source
+    if scenario.weather_years_given():
+        raise ScenarioError(f"[weather] source = {source!r} names several weather years (a list "
+                            "or a glob): run with --weather-years N, or give one file")
     key = hit = None
     if weather_cache is not None and source.startswith(weather_mod.BUILTIN_SHAOGUAN):
         key = weather_cache.key(source, scenario.weather.seed)

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-TARGETS = ("1a", "1b", "2", "3a", "3b", "4a", "4b", "5")
+TARGETS = ("1a", "1b", "2", "3a", "3b", "4a", "4b", "5", "6")
 
 
 @pytest.mark.slow

@@ -8,10 +8,11 @@ PACKAGE = Path(__file__).resolve().parents[1] / "energysim"
 # module -> energysim modules it may import (the layer list, bottom first)
 ORDER = ["errors", "atomic", "units", "timeutils", "turbines", "kernels", "weather", "physics",
          "fleet", "carbon", "scenario_paths", "scenario", "results", "simulate", "cache",
-         "calibrate", "sweep", "regress", "plotting", "comparison", "report", "cli"]
+         "calibrate", "ensemble", "sweep", "regress", "plotting", "comparison", "report", "app",
+         "cli"]
 HEAVY = {"pvlib": {"weather", "physics"}, "windpowerlib": {"physics"}, "numba": {"kernels"},
          "matplotlib": {"plotting", "report"}, "click": {"cli"},
-         "jinja2": {"report"}}
+         "jinja2": {"report"}, "starlette": {"app"}, "uvicorn": {"cli"}}
 
 
 # Upward imports allowed inside one function body only, each with its reason.

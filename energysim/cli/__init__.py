@@ -46,14 +46,18 @@ def main():
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True,
               help="Scenarios run in parallel (processes).")
 @click.option("--plots/--no-plots", default=True, show_default=True, help="Write PNG figures.")
+@click.option("--weather-years", "n_weather_years", type=click.IntRange(min=2), default=None,
+              help="Also simulate N weather years (builtin:shaoguan: generated years with "
+                   "interannual variability) and write ensemble.parquet and P50/P90/P10 in "
+                   "summary.json.")
 @click.option("--cache/--no-cache", default=True, show_default=True,
               help="Keep per-unit profiles on disk between runs ($ENERGYSIM_CACHE_DIR or the "
                    "user cache folder); stale ones are never used.")
 @verbosity_options
 @debug_option
 @fail_on_user_error
-def run(scenarios, out, overwrite, unit_system, hourly_years, jobs, plots, cache, verbosity,
-        debug):
+def run(scenarios, out, overwrite, unit_system, hourly_years, jobs, plots, n_weather_years,
+        cache, verbosity, debug):
     """Simulate each SCENARIO (.toml, or a result folder to rerun) and write OUT/<name>/.
 
     Writes annual.csv/.parquet (a row per year and fleet), totals.csv (a row per year),
@@ -65,7 +69,8 @@ def run(scenarios, out, overwrite, unit_system, hourly_years, jobs, plots, cache
     from energysim.cli.run_cmd import run_many
 
     run_many(scenarios, out, overwrite=overwrite, unit_system=unit_system,
-             hourly_years=hourly_years, jobs=jobs, plots=plots, cache=cache, verbosity=verbosity)
+             hourly_years=hourly_years, jobs=jobs, plots=plots, cache=cache, verbosity=verbosity,
+             n_weather_years=n_weather_years)
 
 
 @main.command()
@@ -97,6 +102,7 @@ def _capacity_text(unit, units):
 
 def _register_optional_groups():
     # Sub-command groups that live in their own modules.
+    from energysim.cli.app_cmd import app
     from energysim.cli.calibrate_cmd import calibrate
     from energysim.cli.compare_cmd import compare, report
     from energysim.cli.regress_cmd import regress
@@ -109,6 +115,7 @@ def _register_optional_groups():
     main.add_command(sweep)
     main.add_command(regress)
     main.add_command(calibrate)
+    main.add_command(app)
 
 
 _register_optional_groups()

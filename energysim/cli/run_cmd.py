@@ -32,13 +32,16 @@ def resolve_scenario_path(path):
     return path
 
 
-def check_inputs(scenarios, out, overwrite, cache):
+def check_inputs(scenarios, out, overwrite, cache, n_weather_years=None):
     """Check every input of every scenario before the first result is written.
 
     Each output target must be absent (or, with ``--overwrite``, an energysim result or an
     empty folder); each scenario's weather is read and checked against its site. A
     command writing several results thus fails on the last scenario's missing weather
     file before it writes the first result.
+
+    With ``n_weather_years``, a scenario whose ``[weather] source`` is a list or a glob of
+    files has all of them read and checked; its first file is the weather of its result.
 
     Returns
     -------
@@ -57,14 +60,27 @@ def check_inputs(scenarios, out, overwrite, cache):
                 raise OutputExistsError(f"{target}: result exists: pass --overwrite to replace it")
             check_replaceable(target)
     weather_cache = WeatherCache() if cache else None
-    return [load_scenario_weather(scenario, weather_cache) for scenario in scenarios]
+    weathers = []
+    for scenario in scenarios:
+        if n_weather_years and scenario.weather_years_given():
+            from energysim.ensemble import weather_years
+
+            weathers.append(weather_years(scenario, n_weather_years, weather_cache)[0])
+        else:
+            weathers.append(load_scenario_weather(scenario, weather_cache))
+    return weathers
 
 
-def run_one(scenario, out, overwrite, unit_system, plots, cache, weather=None):
+def run_one(scenario, out, overwrite, unit_system, plots, cache, weather=None,
+            n_weather_years=None):
     """Simulate and write one validated scenario; return its result folder and summary.
 
     ``weather`` is the ``(data, meta)`` pair :func:`check_inputs` loaded; read here if None.
+    With ``n_weather_years`` the scenario also runs on that many weather years: the
+    folder gets ``ensemble.parquet`` and ``summary.json`` an ``uncertainty`` block.
     """
+    import dataclasses
+
     from energysim.cache import ProfileCache
     from energysim.plotting import save_figures
     from energysim.results import write_result
@@ -72,15 +88,32 @@ def run_one(scenario, out, overwrite, unit_system, plots, cache, weather=None):
 
     started = time.perf_counter()
     if weather is None:
-        weather = check_inputs([scenario], out, overwrite, cache)[0]
+        weather = check_inputs([scenario], out, overwrite, cache, n_weather_years)[0]
     weather, meta = weather
     logger.info("%s: weather %s: %.2f s", scenario.name, scenario.weather.source,
                 time.perf_counter() - started)
-    result = run_scenario(scenario, weather, meta,
-                          profile_cache=ProfileCache() if cache else None)
+    profile_cache = ProfileCache() if cache else None
+    result = run_scenario(scenario, weather, meta, profile_cache=profile_cache)
+    table = None
+    if n_weather_years:
+        from energysim.cache import WeatherCache
+        from energysim.ensemble import run_ensemble, uncertainty, weather_years
+
+        ensemble_started = time.perf_counter()
+        years = weather_years(scenario, n_weather_years, WeatherCache() if cache else None)
+        table = run_ensemble(scenario, years, profile_cache)
+        result = dataclasses.replace(
+            result, summary={**result.summary, "uncertainty": uncertainty(scenario, table)})
+        logger.info("%s: %d weather years: %.2f s", scenario.name, n_weather_years,
+                    time.perf_counter() - ensemble_started)
     spent = {"figures": 0.0}
 
     def figures(res, folder):
+        # written into the folder being staged, so the result appears whole or not at all
+        if table is not None:
+            table.to_parquet(Path(folder) / "ensemble.parquet", index=False)
+        if not plots:
+            return []
         figures_started = time.perf_counter()
         paths = save_figures(res, folder, units=unit_system)
         spent["figures"] = time.perf_counter() - figures_started
@@ -88,13 +121,14 @@ def run_one(scenario, out, overwrite, unit_system, plots, cache, weather=None):
 
     write_started = time.perf_counter()
     folder = write_result(result, out, overwrite=overwrite, cn_units=unit_system == "cn",
-                          figures=figures if plots else None)
+                          figures=figures if plots or table is not None else None)
     logger.info("%s: write %.2f s, figures %.2f s", scenario.name,
                 time.perf_counter() - write_started - spent["figures"], spent["figures"])
     return folder, result.summary
 
 
-def run_many(paths, out, *, overwrite, unit_system, hourly_years, jobs, plots, cache, verbosity):
+def run_many(paths, out, *, overwrite, unit_system, hourly_years, jobs, plots, cache, verbosity,
+             n_weather_years=None):
     """Run each scenario (in ``jobs`` processes) and print its milestone table."""
     from energysim.scenario import load_scenario, with_hourly_years
 
@@ -119,8 +153,8 @@ def run_many(paths, out, *, overwrite, unit_system, hourly_years, jobs, plots, c
                                 "each scenario writes OUT/<name>/, so names must differ")
         names[name] = path
         scenarios.append(scenario)
-    weathers = check_inputs(scenarios, out, overwrite, cache)
-    args = [(s, out, overwrite, unit_system, plots, cache, w)
+    weathers = check_inputs(scenarios, out, overwrite, cache, n_weather_years)
+    args = [(s, out, overwrite, unit_system, plots, cache, w, n_weather_years)
             for s, w in zip(scenarios, weathers)]
     # A progress line on a terminal (stderr) when several scenarios run; never in a pipe.
     progress = TerminalProgress("scenarios")
@@ -143,7 +177,34 @@ def run_many(paths, out, *, overwrite, unit_system, hourly_years, jobs, plots, c
     for folder, summary in outcomes:
         if verbosity >= 0:
             click.echo(milestone_table(summary, unit_system))
+            if "uncertainty" in summary:
+                click.echo(uncertainty_table(summary["uncertainty"], unit_system))
             click.echo(f"wrote {folder}/")
+
+
+def uncertainty_table(block, unit_system="cn"):
+    """P90 / P50 / P10 of annual delivered energy and avoided CO2 per milestone year. [str]
+
+    ``unit_system`` "cn": 亿千瓦时 and 万吨CO2; "si": GWh and ktCO2.
+    """
+    from energysim.comparison import text_table
+
+    cn = unit_system == "cn"
+    energy, co2 = (("亿千瓦时", "万吨CO2") if cn else ("GWh", "ktCO2"))
+    to_energy = units.mwh_to_yi_kwh if cn else units.mwh_to_gwh
+    to_co2 = units.t_to_wan_t if cn else units.t_to_kt
+    header = ["year", f"delivered P90 {energy}", "P50", "P10", "P90/P50",
+              f"avoided P90 {co2}", "P50", "P10"]
+    rows = []
+    for stone in block["milestones"]:
+        d, a = stone["delivered_mwh"], stone["avoided_tco2"]
+        rows.append([str(stone["year"]),
+                     *(f"{to_energy(d[k]):,.2f}" for k in ("p90", "p50", "p10")),
+                     f"{d['p90'] / d['p50']:.3f}" if d["p50"] else "-",
+                     *(f"{to_co2(a[k]):,.2f}" for k in ("p90", "p50", "p10"))])
+    return (f"annual figures over {block['n_weather_years']} weather years "
+            "(P90: exceeded in 90 % of years)\n"
+            + text_table(header, rows, align="l" + "r" * (len(header) - 1)))
 
 
 def milestone_table(summary, unit_system="cn"):

@@ -108,8 +108,12 @@ from energysim.weather.generator import (
     GENERATOR_VERSION as GENERATOR_VERSION,
     SHAOGUAN_NORMALS_PATH as SHAOGUAN_NORMALS_PATH,
     WEIBULL_K_MIN as WEIBULL_K_MIN,
+    GHI_INTERANNUAL_STD as GHI_INTERANNUAL_STD,
+    WIND_INTERANNUAL_STD as WIND_INTERANNUAL_STD,
     builtin_shaoguan,
+    builtin_shaoguan_years,
     generate_typical_year,
+    interannual_scales,
 )
 from energysim.weather.geometry import great_circle_km, hourly_clearness_index
 from energysim.weather.load import load_weather

@@ -111,6 +111,8 @@ def generate_typical_year(
     seed=0,
     year=NOMINAL_YEAR,
     wind_height_m=None,
+    ghi_scale=1.0,
+    wind_scale=1.0,
 ):
     """Generate an hourly typical year from monthly normals.
 
@@ -131,6 +133,9 @@ def generate_typical_year(
         Non-leap nominal year; the first row is local Jan 1 00:00.
     wind_height_m : float, optional
         Height of the wind series; default the normals' (10 m). [m]
+    ghi_scale, wind_scale : float, default 1.0
+        Factors on every month's GHI total and mean wind speed, > 0: one year of an
+        ensemble with interannual variability (:func:`interannual_scales`). [1]
 
     Returns
     -------
@@ -227,7 +232,7 @@ def generate_typical_year(
     ghi = base * kc
     tot = np.bincount(dayi, ghi, nd)
     ghi *= np.where(tot > 0, kt_d * e_d / np.where(tot > 0, tot, 1.0), 0.0)[dayi]
-    target_wh = units.kwh_to_wh(mon_n["ghi_kwh_m2"].to_numpy(float))
+    target_wh = units.kwh_to_wh(mon_n["ghi_kwh_m2"].to_numpy(float)) * float(ghi_scale)
     for m in range(1, 13):
         sel = month == m
         s = ghi[sel].sum()
@@ -295,7 +300,7 @@ def generate_typical_year(
     temp = _diurnal_temperature(solar_t, dayi, tmin_d, tmax_d, sr_d, par["temp_peak_solar_h"])
 
     # --- wind ---------------------------------------------------------------------------
-    w_mean = mon_n["wind_speed_m_s"].to_numpy(float)
+    w_mean = mon_n["wind_speed_m_s"].to_numpy(float) * float(wind_scale)
     w_k = _monthly_opt(mon_n, "wind_weibull_k", np.full(12, 2.0))
     w_calm = _monthly_opt(mon_n, "wind_calm_fraction", np.zeros(12))
     z = _ar1(r_wind, len(index), par["wind_hourly_lag1"])
@@ -360,7 +365,9 @@ def generate_typical_year(
     )
     h = hashlib.sha256()
     h.update(normals.digest().encode())
-    h.update(json.dumps([int(seed), int(year), lat, lon, alt, off, wh, GENERATOR_VERSION]).encode())
+    scales = [] if ghi_scale == 1.0 and wind_scale == 1.0 else [float(ghi_scale), float(wind_scale)]
+    h.update(json.dumps([int(seed), int(year), lat, lon, alt, off, wh, GENERATOR_VERSION,
+                         *scales]).encode())
     meta = base_meta(
         f"generated from {normals.source or 'normals'} (seed {int(seed)})",
         lat, lon, alt, off, h.hexdigest(), True,
@@ -375,6 +382,81 @@ def generate_typical_year(
         meta["warnings"].append(msg)
         warnings.warn(msg, EnergysimWarning, stacklevel=2)
     return data, meta
+
+
+#: Interannual standard deviation of a site's annual GHI, relative: 4 %, the middle of the
+#: 3-5 % of annual PV yield at single sites (REFERENCE.md §9: Atlanta 3.1 %, Toronto 3.9 %;
+#: Gueymard & Wilcox 2011, Solar Energy 85(5) 1068-1084, doi:10.1016/j.solener.2011.02.030,
+#: coefficients of variation of annual GHI mostly 2-5 % over the US, higher where humid and
+#: cloudy, as South China is). [1]
+GHI_INTERANNUAL_STD = 0.04
+#: Interannual standard deviation of the annual mean wind speed, relative: 6 %, the wind
+#: industry's convention; Pryor, Shepherd & Barthelmie (2018), Wind Energ. Sci. 3, 651-665,
+#: doi:10.5194/wes-3-651-2018, find real variability often lower, so P90 from it is
+#: cautious. [1]
+WIND_INTERANNUAL_STD = 0.06
+#: Draws beyond this many standard deviations are clipped (no negative years). [1]
+INTERANNUAL_CLIP_STD = 3.0
+
+
+def interannual_scales(seed, n_years):
+    """Factors on annual GHI and mean wind speed for ``n_years`` generated weather years.
+
+    Independent normal draws with standard deviations :data:`GHI_INTERANNUAL_STD` and
+    :data:`WIND_INTERANNUAL_STD` (clipped at :data:`INTERANNUAL_CLIP_STD`); the same seed
+    gives the same factors, and the first ``k`` of ``n`` years are those of ``k``.
+
+    Parameters
+    ----------
+    seed : int
+        The scenario's weather seed, >= 0.
+    n_years : int
+        Number of weather years, >= 1.
+
+    Returns
+    -------
+    ndarray, shape (n_years, 2)
+        Columns: GHI factor, wind-speed factor. [1]
+
+    Examples
+    --------
+    >>> interannual_scales(0, 3).shape
+    (3, 2)
+    """
+    rng = np.random.default_rng(np.random.SeedSequence([int(seed), 11]))
+    z = np.clip(rng.standard_normal((int(n_years), 2)), -INTERANNUAL_CLIP_STD, INTERANNUAL_CLIP_STD)
+    return 1.0 + z * np.array([GHI_INTERANNUAL_STD, WIND_INTERANNUAL_STD])
+
+
+def builtin_shaoguan_years(n_years, seed=0):
+    """``n_years`` generated Shaoguan weather years with interannual variability.
+
+    Year ``i`` is generated with its own seed (from ``seed`` and ``i``) and the annual
+    factors of :func:`interannual_scales`; unlike the typical year, annual irradiation
+    and mean wind differ between them as they do between real years.
+
+    Parameters
+    ----------
+    n_years : int
+        >= 1.
+    seed : int, default 0
+
+    Returns
+    -------
+    list of (DataFrame, dict)
+    """
+    normals = read_normals(SHAOGUAN_NORMALS_PATH)
+    normals = Normals(normals.monthly, normals.params, "energysim/data/shaoguan_normals.csv")
+    out = []
+    for i, (ghi_scale, wind_scale) in enumerate(interannual_scales(seed, n_years)):
+        member_seed = int(np.random.SeedSequence([int(seed), i]).generate_state(1)[0])
+        data, meta = generate_typical_year(normals, seed=member_seed, ghi_scale=ghi_scale,
+                                           wind_scale=wind_scale)
+        meta["source"] = (f"{BUILTIN_SHAOGUAN} weather year {i + 1} of {n_years} (seed {seed}; "
+                          f"GHI x {ghi_scale:.4f}, wind x {wind_scale:.4f})")
+        meta["ghi_scale"], meta["wind_scale"] = float(ghi_scale), float(wind_scale)
+        out.append((data, meta))
+    return out
 
 
 def _diurnal_temperature(solar_t, dayi, tmin_d, tmax_d, sunrise_d, peak_h):

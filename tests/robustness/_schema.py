@@ -66,7 +66,8 @@ def _strip_optional(annotation):
 def _kind(annotation):
     inner = _strip_optional(annotation)
     if isinstance(inner, list):  # Union[float, YearPoints]: a number or a year table
-        return "number"
+        # Union[str, list[str]] ([weather] source: a file, or a list of files): text
+        return "text" if str in inner else "number"
     origin = typing.get_origin(inner)
     if origin is typing.Literal:
         return "choice"

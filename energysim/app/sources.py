@@ -1,0 +1,50 @@
+"""Which scenarios a what-if server offers: those it was started with, or the shipped ones.
+
+Files are read once, when the server starts; the page names a scenario only by its index.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from energysim.errors import ScenarioError
+from energysim.scenario import load_scenario
+
+#: The scenarios shipped with energysim (the ``scenarios`` folder of a source checkout).
+SHIPPED = Path(__file__).resolve().parents[2] / "scenarios"
+
+
+def scenario_files(paths):
+    """The scenario files meant by ``paths`` (files, folders of them, or result folders).
+
+    Parameters
+    ----------
+    paths : sequence of str or Path
+        Empty: the shipped scenarios.
+
+    Returns
+    -------
+    list of Path
+        Raises ScenarioError (one line) for a path that is missing or holds no scenario.
+    """
+    if not paths:
+        if not SHIPPED.is_dir():
+            raise ScenarioError(f"{SHIPPED}: no shipped scenarios here; name scenario files")
+        paths = [SHIPPED]
+    files = []
+    for path in map(Path, paths):
+        if path.is_file():
+            files.append(path)
+        elif (path / "scenario.toml").is_file():  # a result folder
+            files.append(path / "scenario.toml")
+        elif path.is_dir() and sorted(path.glob("*.toml")):
+            files += sorted(path.glob("*.toml"))
+        else:
+            raise ScenarioError(f"{path}: not a scenario file, a folder of them or a result "
+                                "folder")
+    return files
+
+
+def load_entries(paths):
+    """(label, Scenario) for every scenario file meant by ``paths``. [list of tuple]"""
+    return [(str(path), load_scenario(path)) for path in scenario_files(paths)]

@@ -1,0 +1,164 @@
+"""The what-if page's server side: levers, validation, per-session state, background physics.
+
+Real scenarios, real physics (the built-in Shaoguan weather year) and the real kernels; the
+browser test is tests/test_app_browser.py.
+"""
+
+import time
+
+import pytest
+
+from energysim.app.levers import changes_for, levers
+from energysim.app.session import Catalogue, Session
+from energysim.app.sources import SHIPPED, scenario_files
+from energysim.errors import ScenarioError
+from energysim.scenario import load_scenario, parse_scenario, to_toml
+from energysim.simulate import SimulationMemo, load_scenario_weather, run_scenario
+
+POTENTIAL = SHIPPED / "shaoguan-potential.toml"
+PACE = "pv[utility-pv].pace"
+
+
+def _delivered(result, year):
+    stone = next(s for s in result.summary["milestones"] if s["year"] == year)
+    return stone["delivered_mwh"]
+
+
+def _wait(session):
+    while any(s.computing for s in session.slots):
+        time.sleep(0.05)
+
+
+@pytest.fixture(scope="module")
+def catalogue():
+    entries = [(str(POTENTIAL), load_scenario(POTENTIAL)),
+               (str(SHIPPED / "shaoguan-integrated.toml"),
+                load_scenario(SHIPPED / "shaoguan-integrated.toml"))]
+    return Catalogue(entries, load_scenario_weather)
+
+
+@pytest.fixture(scope="module")
+def session(catalogue):
+    session = Session(catalogue)
+    session.select([0])
+    _wait(session)
+    return session
+
+
+def test_pace_lever_is_a_linear_buildout_from_the_files_first_point():
+    scenario = load_scenario(POTENTIAL)
+    # the file: buildout_share = { 2021 = 0.10, 2025 = 0.50, 2030 = 1.0 }
+    assert changes_for(scenario, {PACE: "year:2035"}) == {
+        "pv[utility-pv].buildout": {"shape": "linear", "start_year": 2021, "start_share": 0.1,
+                                    "target_year": 2035}}
+    assert changes_for(scenario, {PACE: "fyp:14th"})["pv[utility-pv].buildout"]["by_fyp"] == \
+        "14th"
+    changed = scenario.with_changes(changes_for(scenario, {PACE: "year:2035"}))
+    assert changed.pv[0].buildout.target_year == 2035
+    assert changed.pv[0].buildout_share is None  # the build-out replaces the file's shares
+    with pytest.raises(ValueError, match="give a number"):
+        changes_for(scenario, {"grid.export_limit_mw": "lots"})
+
+
+def test_emission_factor_preset_replaces_the_files_points():
+    scenario = load_scenario(POTENTIAL)
+    changes = changes_for(scenario, {"grid.ef_preset": "southern-region",
+                                     "grid.ef_decline_pct": "3"})
+    changed = scenario.with_changes(changes)
+    assert changed.grid.emission_factor_t_per_mwh is None
+    assert changed.grid.emission_factor.preset == "southern-region"
+    assert changed.grid.emission_factor.decline_pct_per_year == 3.0
+
+
+def test_levers_offer_storage_and_electrolyser_where_the_scenario_has_them():
+    ids = {lever["id"] for lever in levers(load_scenario(SHIPPED / "shaoguan-integrated.toml"))}
+    assert {"storage[paired-storage].capacity_mw", "storage[paired-storage].duration_h",
+            "electrolyser[shaogang-h2-park].capacity_mw"} <= ids
+    ids = {lever["id"] for lever in levers(load_scenario(POTENTIAL))}
+    assert not any(i.startswith(("storage", "electrolyser")) for i in ids)
+
+
+def test_a_change_gives_what_run_scenario_gives(session):
+    base = load_scenario(POTENTIAL)
+    assert session.change(0, PACE, "year:2035") is None
+    expected = run_scenario(base.with_changes({"pv[utility-pv].buildout": {
+        "shape": "linear", "start_year": 2021, "start_share": 0.1, "target_year": 2035}}))
+    assert _delivered(session.slots[0].result, 2030) == pytest.approx(
+        _delivered(expected, 2030), rel=1e-12)
+    assert _delivered(expected, 2030) < _delivered(run_scenario(base), 2030)
+    state = session.state("cn")["slots"][0]
+    assert [d["id"] for d in state["diff"]] == [PACE]
+    session.reset(0)
+    assert session.slots[0].scenario is session.slots[0].base
+
+
+def test_a_refused_value_gives_the_models_message_and_changes_nothing(session):
+    before = session.slots[0].result
+    version = session.version
+    message = session.change(0, "grid.export_limit_mw", "-3")
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(POTENTIAL).with_changes({"grid.export_limit_mw": -3.0},
+                                              where="shaoguan-potential")
+    assert message == str(err.value)
+    assert "export_limit_mw" in message and "\n" not in message
+    assert session.slots[0].result is before and session.version == version
+    assert session.slots[0].values == {}
+    assert session.change(0, "site.latitude", "10").endswith("not a lever of this scenario")
+
+
+def test_capacity_in_either_unit(session):
+    assert session.change(0, "pv[utility-pv].capacity_mw", "6000") is None
+    assert session.slots[0].scenario.pv[0].capacity_mw == 6000.0
+    cn = {lv["id"]: lv for lv in session.state("cn")["slots"][0]["levers"]}
+    si = {lv["id"]: lv for lv in session.state("si")["slots"][0]["levers"]}
+    assert cn["pv[utility-pv].capacity_wan_kw"]["value"] == 600.0  # 1 万千瓦 = 10 MW
+    assert cn["pv[utility-pv].capacity_wan_kw"]["edited"]
+    assert si["pv[utility-pv].capacity_mw"]["value"] == "6000"
+    assert session.change(0, "pv[utility-pv].capacity_wan_kw", "650") is None
+    assert session.slots[0].values == {"pv[utility-pv].capacity_wan_kw": "650"}
+    assert session.slots[0].scenario.pv[0].capacity_mw == 6500.0
+    session.reset(0)
+
+
+def test_two_sessions_do_not_share_edits(catalogue, session):
+    other = Session(catalogue)
+    other.select([0])
+    assert other.change(0, "pv[utility-pv].capacity_wan_kw", "500") is None
+    assert session.slots[0].values == {}
+    assert other.slots[0].scenario.pv[0].capacity_mw == 5000.0
+    assert session.slots[0].scenario.pv[0].capacity_mw == 8389.5
+
+
+def test_physics_change_runs_in_the_background_and_arithmetic_does_not_wait(catalogue):
+    session = Session(catalogue)
+    session.select([0, 1])
+    _wait(session)
+    assert session.change(0, "pv[utility-pv].tilt_deg", "31.5") is None
+    assert session.slots[0].computing  # a new tilt: new physics, in a thread
+    assert session.state("cn")["computing"]
+    # meanwhile the other scenario's arithmetic is done at once
+    assert session.change(1, "electrolyser[shaogang-h2-park].capacity_mw", "200") is None
+    assert not session.slots[1].computing
+    assert session.slots[1].scenario.electrolyser[0].capacity_mw == 200.0
+    _wait(session)
+    expected = run_scenario(load_scenario(POTENTIAL).with_changes(
+        {"pv[utility-pv].tilt_deg": 31.5}), memo=SimulationMemo())
+    assert _delivered(session.slots[0].result, 2030) == pytest.approx(
+        _delivered(expected, 2030), rel=1e-12)
+
+
+def test_downloaded_toml_is_the_edited_scenario(session):
+    assert session.change(0, "pv[utility-pv].capacity_wan_kw", "700") is None
+    name, text = session.scenario_toml(0)
+    assert name == "shaoguan-potential.toml"
+    again = parse_scenario(text, where=name)
+    assert again.pv[0].capacity_mw == 7000.0
+    assert to_toml(again) == text
+    session.reset(0)
+
+
+def test_sources_shipped_and_named(tmp_path):
+    assert POTENTIAL in scenario_files([])
+    assert scenario_files([POTENTIAL]) == [POTENTIAL]
+    with pytest.raises(ScenarioError, match="not a scenario file"):
+        scenario_files([tmp_path / "missing.toml"])
