@@ -61,7 +61,7 @@ def profile_year_sums(profiles, hour_weights, ef_shape, out_energy, out_shaped):
             out_shaped[y, f] = q
 
 
-@njit(cache=True, parallel=True, fastmath=True)
+@njit(cache=True, parallel=True)
 def curtailment_kernel(profiles, peak_pu, neg_hour_max_pu, hour_order, capacity_mw,
                        export_limit_mw, hour_weights, ef_shape, out_curtailed_mwh,
                        out_curtailed_shaped_mwh):
@@ -69,9 +69,13 @@ def curtailment_kernel(profiles, peak_pu, neg_hour_max_pu, hour_order, capacity_
 
     Scenarios run in parallel (``prange``); within one scenario-year the hours are swept in
     three branch-free passes over a per-thread scratch row (total power; the curtailed
-    share of each hour; one dot product per fleet), which LLVM vectorises. ``fastmath``
-    only lets it reorder these sums: results stay deterministic for a given build and do
-    not depend on the number of threads, since a scenario never spans threads.
+    share of each hour; four partial sums per fleet). Every sum runs in the order its
+    source writes (no ``fastmath``): with ``fastmath`` LLVM chose how to reassociate the
+    sums, and a recompiled kernel (a cold numba cache) was measured to move results by one
+    ulp against a cached one (``regress.RTOL_EXACT``), which made runs on fresh worker
+    processes differ from runs in this one. The four partial sums keep the reduction
+    vectorisable. Results are bit-reproducible: they depend neither on the number of
+    threads (a scenario never spans threads) nor on how scenarios are batched.
 
     The hours come ordered by their largest per-unit output over the fleets,
     ``m[h] = max_f profiles[f, h]``, highest first. An hour's total power is at most
@@ -139,15 +143,33 @@ def curtailment_kernel(profiles, peak_pu, neg_hour_max_pu, hour_order, capacity_
                 total = share[h]
                 share[h] = (max(total - limit, 0.0) / max(total, 1e-300)
                             * hour_weights[y, hour_order[h]])
+            k4 = k - k % 4
             for f in range(n_fleets):
-                cut = 0.0
-                cut_shaped = 0.0
-                for h in range(k):
-                    x = profiles[f, h] * share[h]
-                    cut += x
-                    cut_shaped += x * ef_shape[h]
-                out_curtailed_mwh[s, y, f] = cut * capacity_mw[s, y, f]
-                out_curtailed_shaped_mwh[s, y, f] = cut_shaped * capacity_mw[s, y, f]
+                # Four partial sums (hour h into sum h % 4, the remainder into the first),
+                # added in a fixed order: a vectorisable reduction whose order is written
+                # here, not chosen by the compiler.
+                c0 = c1 = c2 = c3 = 0.0
+                q0 = q1 = q2 = q3 = 0.0
+                for h in range(0, k4, 4):
+                    x0 = profiles[f, h] * share[h]
+                    x1 = profiles[f, h + 1] * share[h + 1]
+                    x2 = profiles[f, h + 2] * share[h + 2]
+                    x3 = profiles[f, h + 3] * share[h + 3]
+                    c0 += x0
+                    c1 += x1
+                    c2 += x2
+                    c3 += x3
+                    q0 += x0 * ef_shape[h]
+                    q1 += x1 * ef_shape[h + 1]
+                    q2 += x2 * ef_shape[h + 2]
+                    q3 += x3 * ef_shape[h + 3]
+                for h in range(k4, k):
+                    x0 = profiles[f, h] * share[h]
+                    c0 += x0
+                    q0 += x0 * ef_shape[h]
+                out_curtailed_mwh[s, y, f] = ((c0 + c1) + (c2 + c3)) * capacity_mw[s, y, f]
+                out_curtailed_shaped_mwh[s, y, f] = (((q0 + q1) + (q2 + q3))
+                                                     * capacity_mw[s, y, f])
 
 
 @njit(cache=True)
@@ -180,6 +202,23 @@ def hourly_dispatch(profiles, capacity_mw, export_limit_mw, out_generation_mw,
             keep = export_limit_mw / total
         for f in range(n_fleets):
             out_delivered_mw[f, h] = out_generation_mw[f, h] * keep
+
+
+def set_threads(n_threads):
+    """Run this thread's kernel calls on at most ``n_threads`` numba threads.
+
+    numba's thread count is per calling thread; a worker process of a sweep uses this to
+    share the machine's cores with the other workers instead of each starting one
+    thread per core.
+
+    Parameters
+    ----------
+    n_threads : int
+        At least 1; capped at numba's ``NUMBA_NUM_THREADS``.
+    """
+    import numba
+
+    numba.set_num_threads(max(1, min(int(n_threads), numba.config.NUMBA_NUM_THREADS)))
 
 
 def annual_energy(profiles, capacity_mw, export_limit_mw, ef_t_per_mwh, hour_weights,
