@@ -30,9 +30,15 @@ shared machine drift, ratios hold) and its target, with MET / NOT MET:
     6. The what-if page's server recompute of a 40-year scenario change with the per-unit
        profiles in memory (issue 16): at most 100 ms.
 
+``design``
+    7. The physics of new plant designs (issue 15): distinct PV designs in batches of 100
+       against PySAM's PVWatts v8 in the same run (<= 20 ms and >= 5x faster), wind designs
+       (<= 5 ms), the cost per design as the batch grows, and a cold 1,000-point LHS design
+       sweep (<= 60 s).
+
 ``--quick`` runs tiny sizes only: it checks that the benchmarks still run, never that they
 are fast (targets are then reported as "not judged"). Nothing here is imported by the
 package or by the unit tests except through ``python -m benchmarks --quick``.
 """
 
-MODULES = ("kernel", "end_to_end", "cli", "growth", "dispatch", "ensemble", "app")
+MODULES = ("kernel", "end_to_end", "cli", "growth", "dispatch", "ensemble", "app", "design")

@@ -52,7 +52,8 @@ def _physics_source_digest():
     # served stale profiles (regress caught one at 5e-5). Reading ~40 kB costs < 1 ms.
     folder = Path(__file__).resolve().parent / "physics"
     digest = hashlib.sha256()
-    for path in sorted(folder.glob("*.py")):
+    # kernels.py holds the compiled terms of the physics chain (issue 15)
+    for path in [*sorted(folder.glob("*.py")), folder.parent / "kernels.py"]:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
@@ -105,10 +106,20 @@ class ProfileCache:
 
     def put(self, key, profile):
         """Store ``profile`` under ``key``; a cache that cannot be written is skipped."""
+        self.put_many([(key, profile)])
+
+    def put_many(self, items):
+        """Store each ``(key, profile)`` of ``items``, then evict once (a sweep's batch).
+
+        Eviction scans the folder, so a batch of new designs pays for it once, not once
+        per profile (which made 2,000 puts quadratic in the folder's size).
+        """
         try:
             atomic.make_folder(self.folder)
-            with atomic.atomic_path(self._path(key)) as temporary, open(temporary, "xb") as stream:
-                np.save(stream, np.asarray(profile, dtype=np.float64), allow_pickle=False)
+            for key, profile in items:
+                with (atomic.atomic_path(self._path(key)) as temporary,
+                      open(temporary, "xb") as stream):
+                    np.save(stream, np.asarray(profile, dtype=np.float64), allow_pickle=False)
             self._evict()
         except OSError as err:
             logger.warning("profile cache %s not written: %s", self.folder, err)
@@ -116,10 +127,15 @@ class ProfileCache:
     def _evict(self):
         for path in atomic.stale_temporaries(self.folder):  # left by a killed writer
             path.unlink(missing_ok=True)
-        files = sorted(self.folder.glob("*.npy"), key=lambda p: p.stat().st_mtime, reverse=True)
+        stats = []
+        for path in self.folder.glob("*.npy"):
+            try:
+                stats.append((path.stat(), path))
+            except FileNotFoundError:  # removed by another process meanwhile
+                continue
         total = 0
-        for path in files:
-            total += path.stat().st_size
+        for stat, path in sorted(stats, key=lambda item: item[0].st_mtime, reverse=True):
+            total += stat.st_size
             if total > self.max_bytes:
                 path.unlink(missing_ok=True)
 

@@ -61,7 +61,7 @@ def profile_year_sums(profiles, hour_weights, ef_shape, out_energy, out_shaped):
             out_shaped[y, f] = q
 
 
-@njit(cache=True, parallel=True, fastmath=True)
+@njit(cache=True, parallel=True)
 def curtailment_kernel(profiles, peak_pu, neg_hour_max_pu, hour_order, capacity_mw,
                        export_limit_mw, hour_weights, ef_shape, out_curtailed_mwh,
                        out_curtailed_shaped_mwh):
@@ -69,9 +69,13 @@ def curtailment_kernel(profiles, peak_pu, neg_hour_max_pu, hour_order, capacity_
 
     Scenarios run in parallel (``prange``); within one scenario-year the hours are swept in
     three branch-free passes over a per-thread scratch row (total power; the curtailed
-    share of each hour; one dot product per fleet), which LLVM vectorises. ``fastmath``
-    only lets it reorder these sums: results stay deterministic for a given build and do
-    not depend on the number of threads, since a scenario never spans threads.
+    share of each hour; four partial sums per fleet). Every sum runs in the order its
+    source writes (no ``fastmath``): with ``fastmath`` LLVM chose how to reassociate the
+    sums, and a recompiled kernel (a cold numba cache) was measured to move results by one
+    ulp against a cached one (``regress.RTOL_EXACT``), which made runs on fresh worker
+    processes differ from runs in this one. The four partial sums keep the reduction
+    vectorisable. Results are bit-reproducible: they depend neither on the number of
+    threads (a scenario never spans threads) nor on how scenarios are batched.
 
     The hours come ordered by their largest per-unit output over the fleets,
     ``m[h] = max_f profiles[f, h]``, highest first. An hour's total power is at most
@@ -139,15 +143,33 @@ def curtailment_kernel(profiles, peak_pu, neg_hour_max_pu, hour_order, capacity_
                 total = share[h]
                 share[h] = (max(total - limit, 0.0) / max(total, 1e-300)
                             * hour_weights[y, hour_order[h]])
+            k4 = k - k % 4
             for f in range(n_fleets):
-                cut = 0.0
-                cut_shaped = 0.0
-                for h in range(k):
-                    x = profiles[f, h] * share[h]
-                    cut += x
-                    cut_shaped += x * ef_shape[h]
-                out_curtailed_mwh[s, y, f] = cut * capacity_mw[s, y, f]
-                out_curtailed_shaped_mwh[s, y, f] = cut_shaped * capacity_mw[s, y, f]
+                # Four partial sums (hour h into sum h % 4, the remainder into the first),
+                # added in a fixed order: a vectorisable reduction whose order is written
+                # here, not chosen by the compiler.
+                c0 = c1 = c2 = c3 = 0.0
+                q0 = q1 = q2 = q3 = 0.0
+                for h in range(0, k4, 4):
+                    x0 = profiles[f, h] * share[h]
+                    x1 = profiles[f, h + 1] * share[h + 1]
+                    x2 = profiles[f, h + 2] * share[h + 2]
+                    x3 = profiles[f, h + 3] * share[h + 3]
+                    c0 += x0
+                    c1 += x1
+                    c2 += x2
+                    c3 += x3
+                    q0 += x0 * ef_shape[h]
+                    q1 += x1 * ef_shape[h + 1]
+                    q2 += x2 * ef_shape[h + 2]
+                    q3 += x3 * ef_shape[h + 3]
+                for h in range(k4, k):
+                    x0 = profiles[f, h] * share[h]
+                    c0 += x0
+                    q0 += x0 * ef_shape[h]
+                out_curtailed_mwh[s, y, f] = ((c0 + c1) + (c2 + c3)) * capacity_mw[s, y, f]
+                out_curtailed_shaped_mwh[s, y, f] = (((q0 + q1) + (q2 + q3))
+                                                     * capacity_mw[s, y, f])
 
 
 @njit(cache=True)
@@ -180,6 +202,23 @@ def hourly_dispatch(profiles, capacity_mw, export_limit_mw, out_generation_mw,
             keep = export_limit_mw / total
         for f in range(n_fleets):
             out_delivered_mw[f, h] = out_generation_mw[f, h] * keep
+
+
+def set_threads(n_threads):
+    """Run this thread's kernel calls on at most ``n_threads`` numba threads.
+
+    numba's thread count is per calling thread; a worker process of a sweep uses this to
+    share the machine's cores with the other workers instead of each starting one
+    thread per core.
+
+    Parameters
+    ----------
+    n_threads : int
+        At least 1; capped at numba's ``NUMBA_NUM_THREADS``.
+    """
+    import numba
+
+    numba.set_num_threads(max(1, min(int(n_threads), numba.config.NUMBA_NUM_THREADS)))
 
 
 def annual_energy(profiles, capacity_mw, export_limit_mw, ef_t_per_mwh, hour_weights,
@@ -783,3 +822,278 @@ def dispatch_energy(profiles, capacity_mw, export_limit_mw, year_rows, n_rows, *
                     n_rows, ef_shape, power, usable, rte, elec, min_load, elec_supply,
                     out_fleet, out_store, out_elec)
     return {"fleet": out_fleet, "store": out_store, "elec": out_elec}
+
+
+# --------------------------------------------------------------------------- PV geometry
+# Issue 15: two terms of the PV chain (energysim.physics.solar) that pvlib evaluates with
+# large numpy temporaries, compiled here with the same formulas so that a new plant design
+# costs milliseconds. Both are exact ports, not fits: the results agree with pvlib to
+# floating-point round-off (tests/test_kernels_pv.py checks against pvlib itself).
+
+@njit(cache=True)
+def _iam_physical_cos(cos_aoi, n, k_l, n_ar):
+    """pvlib.iam.physical at an angle of incidence given by its cosine (AR coating n_ar)."""
+    if np.isnan(cos_aoi):
+        return np.nan
+    n1 = 1.0
+    n2 = n_ar
+    n3 = n
+    c = max(0.0, cos_aoi)
+    s = np.sqrt(1.0 - c * c)
+    n1c1 = n1 * c
+    n2c1 = n2 * c
+    s = n1 / n2 * s
+    c2 = np.sqrt(1.0 - s * s)
+    n1c2 = n1 * c2
+    n2c2 = n2 * c2
+    rho12_s = ((n1c1 - n2c2) / (n1c1 + n2c2)) ** 2
+    rho12_p = ((n1c2 - n2c1) / (n1c2 + n2c1)) ** 2
+    rho12_0 = ((n1 - n2) / (n1 + n2)) ** 2
+    tau_s = 1.0 - rho12_s
+    tau_p = 1.0 - rho12_p
+    tau_0 = 1.0 - rho12_0
+    if n3 != n2:
+        n3c2 = n3 * c2
+        s = n2 / n3 * s
+        c3 = np.sqrt(1.0 - s * s)
+        n2c3 = n2 * c3
+        n3c3 = n3 * c3
+        rho23_s = ((n2c2 - n3c3) / (n2c2 + n3c3)) ** 2
+        rho23_p = ((n2c3 - n3c2) / (n2c3 + n3c2)) ** 2
+        rho23_0 = ((n2 - n3) / (n2 + n3)) ** 2
+        tau_s *= (1.0 - rho23_s) / (1.0 - rho23_s * rho12_s)
+        tau_p *= (1.0 - rho23_p) / (1.0 - rho23_p * rho12_p)
+        tau_0 *= (1.0 - rho23_0) / (1.0 - rho23_0 * rho12_0)
+        c2 = c3
+    absorbed = np.exp(-k_l / c2)
+    tau_s *= absorbed
+    tau_p *= absorbed
+    tau_0 *= np.exp(-k_l)
+    return (tau_s + tau_p) / 2.0 / tau_0
+
+
+@njit(cache=True, parallel=True)
+def marion_diffuse_physical(tilt_deg, n, k_ext, thickness, n_ar, out):
+    """Marion's (2017) diffuse reflection factors of pvlib.iam.physical, per tilt.
+
+    The same integration as ``pvlib.iam.marion_diffuse("physical", ...)``: 180 zenith
+    increments for the sky and ground, 1800 for the horizon band (89.5°–90°), twice as many
+    azimuth increments, the photon's azimuth relative to the panel only entering through
+    cos ψ, which is symmetric about π, so each half-circle is summed once and doubled.
+
+    Parameters
+    ----------
+    tilt_deg : ndarray of float64, shape (n_tilts,)
+        Surface tilts. [°]
+    n, k_ext, thickness, n_ar : float
+        Glass refractive index [1], extinction coefficient [m⁻¹], thickness [m], index of
+        the AR coating [1] (as ``energysim.physics.solar.GLASS_IAM``); ``n_ar == n`` means
+        no coating.
+    out : ndarray of float64, shape (3, n_tilts)
+        Filled with the sky, horizon and ground factors. [1]
+    """
+    k_l = k_ext * thickness
+    n_tilts = tilt_deg.shape[0]
+    for job in prange(3 * n_tilts):
+        j = job // 3
+        region = job % 3
+        beta = np.radians(tilt_deg[j])
+        cb = np.cos(beta)
+        sb = np.sin(beta)
+        num = 1800 if region == 1 else 180
+        ai = np.pi / num
+        numer = 0.0
+        denom = 0.0
+        for i in range(num):
+            phi1 = i * (np.pi / num)
+            if region == 0:
+                keep = phi1 + ai <= np.pi / 2
+            elif region == 1:
+                keep = (89.5 * np.pi / 180 <= phi1) and (phi1 + ai <= np.pi / 2)
+            else:
+                keep = phi1 >= np.pi / 2
+            if not keep:
+                continue
+            phi2 = phi1 + ai
+            phi_avg = phi1 + 0.5 * ai
+            d_as = ai * (np.cos(phi1) - np.cos(phi2))
+            t1 = cb * np.cos(phi_avg)
+            t2 = sb * np.sin(phi_avg)
+            for k in range(num):  # ψ in (0, π); the mirror half gives the same terms
+                psi_avg = k * (2 * np.pi / (2 * num)) + 0.5 * ai
+                cos_aoi = t1 + t2 * np.cos(psi_avg)
+                if np.arccos(cos_aoi) < np.pi / 2:
+                    w = cos_aoi * d_as
+                    numer += 2.0 * _iam_physical_cos(cos_aoi, n, k_l, n_ar) * w
+                    denom += 2.0 * w
+        out[region, j] = numer / denom if denom != 0.0 else 0.0
+
+
+@njit(cache=True, parallel=True)
+def unshaded_ground_fraction(rotation_deg, tan_phi, gcr, out):
+    """Fraction of the ground between rows in direct sun, per hour (infinite sheds).
+
+    The same geometry as pvlib's infinite-sheds ground shading (``height`` 1, ``pitch``
+    1/GCR, rows k = -10…11, ground segment (0, pitch), sun more than 85° off the row
+    normal gives 0), for arrays of any length.
+
+    Parameters
+    ----------
+    rotation_deg : ndarray of float64, shape (n,)
+        Row rotation (the surface tilt of a front-facing row). [°]
+    tan_phi : ndarray of float64, shape (n,)
+        Tangent of the sun's angle from the row normal projected on the plane across the
+        rows. [1]
+    gcr : ndarray of float64, shape (n,)
+        Ground coverage ratio of each entry. [1]
+    out : ndarray of float64, shape (n,)
+        Filled with the unshaded fraction. [1]
+    """
+    for i in prange(rotation_deg.shape[0]):
+        pitch = 1.0 / gcr[i]
+        width = pitch * gcr[i]
+        l_cos = width * np.cos(np.radians(rotation_deg[i]))
+        l_sin = width * np.sin(np.radians(rotation_deg[i]))
+        tp = tan_phi[i]
+        a = 0.0
+        b = pitch
+        total = 0.0
+        for k in range(-10, 12):
+            cp = (k * pitch + 0.5 * l_cos) + (1.0 + 0.5 * l_sin) * tp
+            dp = (k * pitch - 0.5 * l_cos) + (1.0 - 0.5 * l_sin) * tp
+            if dp > cp:
+                cp, dp = dp, cp
+            fs = 1.0
+            if (dp <= a) and (a <= cp) and (cp < b):
+                fs = (cp - a) / (b - a)
+            if (dp < a) and (cp < a):
+                fs = 0.0
+            if (a < dp) and (dp <= b) and (cp >= b):
+                fs = (b - dp) / (b - a)
+            if (a < dp) and (dp < b) and (a < cp) and (cp < b):
+                fs = (cp - dp) / (b - a)
+            if (dp > b) and (cp > b):
+                fs = 0.0
+            total += fs
+        f = 1.0 - min(max(total, 0.0), 1.0)
+        if np.abs(np.degrees(np.arctan(tp))) > 85.0:
+            f = 0.0
+        out[i] = f
+
+
+@njit(cache=True, parallel=True)
+def single_diode_p_mp(photocurrent, saturation_current, resistance_series,
+                      resistance_shunt, n_ns_vth, out):
+    """Maximum power of the single-diode equation, per point (Bishop's method, Newton).
+
+    The root of dP/dV_d = 0 in the diode voltage V_d of Bishop (1988), where
+    I = I_L - I_0 (exp(V_d / nN_sV_th) - 1) - V_d / R_sh and V = V_d - I R_s, started
+    at the open-circuit estimate nN_sV_th ln(I_L/I_0 + 1) as
+    ``pvlib.singlediode.bishop88_mpp(method="newton")`` does, and iterated to a step below
+    1e-12 V; the result agrees with pvlib to its Newton tolerance.
+
+    Parameters
+    ----------
+    photocurrent, saturation_current, resistance_series, resistance_shunt, n_ns_vth :
+        ndarray of float64, shape (n,)
+        The five parameters (e.g. of ``pvlib.pvsystem.calcparams_cec``): [A], [A], [Ω],
+        [Ω], [V].
+    out : ndarray of float64, shape (n,)
+        Filled with the maximum power. [W]
+    """
+    for i in prange(photocurrent.shape[0]):
+        il = photocurrent[i]
+        i0 = saturation_current[i]
+        rs = resistance_series[i]
+        gsh = 1.0 / resistance_shunt[i]
+        nvt = n_ns_vth[i]
+        vd = nvt * np.log(il / i0 + 1.0)
+        for _ in range(100):
+            e = i0 * np.exp(vd / nvt)
+            cur = il - (e - i0) - vd * gsh
+            di = -e / nvt - gsh
+            d2i = -e / (nvt * nvt)
+            v = vd - cur * rs
+            dv = 1.0 - rs * di
+            d2v = -rs * d2i
+            dp = cur * dv + v * di
+            d2p = 2.0 * di * dv + cur * d2v + v * d2i
+            step = dp / d2p
+            vd -= step
+            if not np.abs(step) > 1e-12:
+                break
+        e = i0 * np.exp(vd / nvt)
+        cur = il - (e - i0) - vd * gsh
+        out[i] = cur * (vd - cur * rs)
+
+
+@njit(cache=True, parallel=True)
+def iam_physical(aoi_deg, n, k_ext, thickness, n_ar, out):
+    """pvlib.iam.physical (with an AR coating of index ``n_ar``) per angle of incidence.
+
+    Parameters
+    ----------
+    aoi_deg : ndarray of float64, shape (n,)
+        Angle of incidence; beyond 90° the modifier is 0, NaN stays NaN. [°]
+    n, k_ext, thickness, n_ar : float
+        As for :func:`marion_diffuse_physical`.
+    out : ndarray of float64, shape (n,)
+        Filled with the incidence angle modifier. [1]
+    """
+    k_l = k_ext * thickness
+    for i in prange(aoi_deg.shape[0]):
+        out[i] = _iam_physical_cos(np.cos(np.radians(aoi_deg[i])), n, k_l, n_ar)
+
+
+# --------------------------------------------------------------------------- wind
+
+@njit(cache=True)
+def density_corrected_power(wind_speed, density, curve_wind_speed, curve_power, out):
+    """Turbine power with the power curve stretched for air density, per hour.
+
+    The correction of ``windpowerlib.power_output.power_curve_density_correction``
+    (Svenningsen 2010): each curve speed v_j becomes (1.225/ρ)^e_j v_j, with e_j rising
+    linearly from 1/3 at 7.5 m/s to 2/3 at 12.5 m/s, and the hour's speed is interpolated
+    linearly on that curve, 0 outside it (as ``numpy.interp(..., left=0, right=0)``).
+
+    Parameters
+    ----------
+    wind_speed, density : ndarray of float64, shape (n,)
+        Hub-height wind speed [m s⁻¹] and air density [kg m⁻³]; finite.
+    curve_wind_speed, curve_power : ndarray of float64, shape (m,)
+        The power curve: increasing speeds [m s⁻¹] and power [W].
+    out : ndarray of float64, shape (n,)
+        Filled with the power. [W]
+    """
+    m = curve_wind_speed.shape[0]
+    exponent = np.empty(m)
+    for j in range(m):
+        v = curve_wind_speed[j]
+        if v <= 7.5:
+            exponent[j] = 1.0 / 3.0
+        elif v >= 12.5:
+            exponent[j] = 2.0 / 3.0
+        else:
+            exponent[j] = 1.0 / 3.0 + (v - 7.5) * ((2.0 / 3.0 - 1.0 / 3.0) / (12.5 - 7.5))
+    for i in range(wind_speed.shape[0]):
+        ratio = 1.225 / density[i]
+        x = wind_speed[i]
+        lo = ratio ** exponent[0] * curve_wind_speed[0]
+        if x < lo:
+            out[i] = 0.0
+            continue
+        hi = ratio ** exponent[m - 1] * curve_wind_speed[m - 1]
+        if x < lo or x > hi:
+            out[i] = 0.0
+            continue
+        if x == hi:
+            out[i] = curve_power[m - 1]
+            continue
+        prev = lo
+        for j in range(1, m):
+            nxt = ratio ** exponent[j] * curve_wind_speed[j]
+            if x < nxt:
+                slope = (curve_power[j] - curve_power[j - 1]) / (nxt - prev)
+                out[i] = slope * (x - prev) + curve_power[j - 1]
+                break
+            prev = nxt

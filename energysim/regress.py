@@ -67,8 +67,9 @@ UPDATE_COMMAND = "energysim regress --update"
 #: 0.68, x86-64), largest relative change of any KPI against a baseline made by a normal
 #: run: a rerun 0 (bit-identical); NUMBA_NUM_THREADS=1 0 (a scenario never spans threads);
 #: a cold numba cache (fresh NUMBA_CACHE_DIR, so the kernels are recompiled) 2.1e-16, one
-#: ulp, as ``fastmath`` lets LLVM reassociate the 8,760-term sums differently from build
-#: to build; NUMBA_DISABLE_JIT=1 (the kernels as plain Python, sequential sums) 2.0e-15.
+#: ulp, while the curtailment kernel used ``fastmath`` (LLVM reassociated the sums as it
+#: chose; the kernel now writes its summation order, and a recompile gives the same bits);
+#: NUMBA_DISABLE_JIT=1 (the kernels as plain Python, sequential sums) 2.0e-15.
 #: 1e-9 leaves more than five orders of magnitude for another CPU, LLVM or numpy build,
 #: and is still far below any change of physics or defaults: a stale profile from a
 #: slightly older PV model (same PHYSICS_VERSION) moved PV energy by 5.2e-5 and was caught.

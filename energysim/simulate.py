@@ -159,6 +159,95 @@ def profile_for(fleet_cfg, site, weather, weather_meta, cache=None, memo=None):
     return memo.put(key, profile) if memo is not None else read_only(profile)
 
 
+#: Distinct PV designs computed in one pass of the batched chain (issue 15): per design the
+#: cost falls up to ~100 and is flat beyond, while memory grows (~50 arrays of
+#: n_designs × daylight hours). [1]
+PV_BATCH_SIZE = 100
+
+
+def profiles_for(pairs, weather, weather_meta, cache=None, memo=None,
+                 batch_size=PV_BATCH_SIZE):
+    """Per-unit profiles of many fleet configurations, PV designs computed in batches.
+
+    Parameters
+    ----------
+    pairs : iterable of (fleet configuration, Site)
+        The fleets (``PVFleet``, ``WindFleet``, ...) and where they stand; repeats are
+        computed once.
+    weather, weather_meta, cache, memo
+        As for :func:`profile_for`.
+    batch_size : int, default PV_BATCH_SIZE
+        Distinct PV designs per pass of :func:`energysim.physics.solar.pv_profiles_pu`.
+
+    Returns
+    -------
+    dict
+        ``{profile_key: read-only ndarray of shape (n_hours,)}``, one entry per distinct
+        configuration and site. [MW/MW]
+    """
+    out, todo = {}, {}
+    for fleet_cfg, site in pairs:
+        key = profile_key(fleet_cfg, site, weather_meta)
+        if key in out or key in todo:
+            continue
+        profile = memo.get(key) if memo is not None else None
+        if profile is None and cache is not None:
+            profile = cache.get(key)
+            if profile is not None and (profile.shape != (len(weather),)
+                                        or not np.isfinite(profile).all()):
+                logger.warning("cached profile %s has shape %s or non-finite values: "
+                               "recomputed", key[:12], profile.shape)
+                profile = None
+        if profile is not None:
+            out[key] = memo.put(key, profile) if memo is not None else read_only(profile)
+        else:
+            todo[key] = (fleet_cfg, site)
+    by_site = {}
+    for key, (fleet_cfg, site) in todo.items():
+        by_site.setdefault(site, []).append(key)
+    step = max(1, batch_size)
+    for site, keys in by_site.items():
+        # compute_profiles batches the PV designs and runs the other fleets one by one
+        for start in range(0, len(keys), step):
+            chunk = keys[start:start + step]
+            computed = compute_profiles([todo[k][0] for k in chunk], site, weather)
+            if cache is not None:
+                put_many = getattr(cache, "put_many", None)
+                if put_many is not None:
+                    put_many(zip(chunk, computed))
+                else:
+                    for key, profile in zip(chunk, computed):
+                        cache.put(key, profile)
+            for key, profile in zip(chunk, computed):
+                out[key] = memo.put(key, profile) if memo is not None else read_only(profile)
+    return out
+
+
+def compute_profiles(fleet_cfgs, site, weather):
+    """Run the physics for several fleet configurations at one site (no caching).
+
+    PV designs go through the batched chain in one pass; other technologies one by one.
+
+    Returns
+    -------
+    list of ndarray of float64, shape (n_hours,)
+        In the order of ``fleet_cfgs``; NaN weather gives 0. [MW/MW]
+    """
+    pv = [i for i, f in enumerate(fleet_cfgs) if f.technology == "pv"]
+    out = [None] * len(fleet_cfgs)
+    if pv:
+        from energysim.physics.solar import pv_profiles_pu
+
+        batch = pv_profiles_pu(weather, site.latitude, site.longitude, site.altitude_m,
+                               [fleet_cfgs[i].physics_kwargs() for i in pv])
+        for row, i in enumerate(pv):
+            out[i] = np.ascontiguousarray(np.nan_to_num(batch[row], nan=0.0))
+    for i, fleet_cfg in enumerate(fleet_cfgs):
+        if out[i] is None:
+            out[i] = compute_profile(fleet_cfg, site, weather)
+    return out
+
+
 def compute_profile(fleet_cfg, site, weather):
     """Run the physics for one fleet configuration (no caching). [MW/MW]"""
     if fleet_cfg.technology == "hydro":
@@ -167,23 +256,20 @@ def compute_profile(fleet_cfg, site, weather):
                                       fleet_cfg.monthly_capacity_factor, fleet_cfg.daily_shape)
     if fleet_cfg.technology == "biomass":
         return np.full(len(weather), fleet_cfg.output_pu())
-    kwargs = fleet_cfg.physics_kwargs()  # the same fields as the cache key
     if fleet_cfg.technology == "pv":
-        from energysim.physics.solar import pv_profile_pu
+        return compute_profiles([fleet_cfg], site, weather)[0]
+    from energysim.physics.wind import wind_profile_pu
 
-        series = pv_profile_pu(weather, site.latitude, site.longitude, site.altitude_m, **kwargs)
-    else:
-        from energysim.physics.wind import wind_profile_pu
-
-        curve = kwargs.pop("power_curve")
-        if curve is not None:
-            kwargs["turbine"] = pd.DataFrame({
-                "wind_speed": curve.wind_speed_ms,
-                "value": units.kw_to_w(np.asarray(curve.power_kw, dtype=float)),
-            })
-        series = wind_profile_pu(
-            weather["wind_speed"], weather["temp_air"], weather["pressure"],
-            wind_height_m=float(weather["wind_height_m"].iloc[0]), **kwargs)
+    kwargs = fleet_cfg.physics_kwargs()  # the same fields as the cache key
+    curve = kwargs.pop("power_curve")
+    if curve is not None:
+        kwargs["turbine"] = pd.DataFrame({
+            "wind_speed": curve.wind_speed_ms,
+            "value": units.kw_to_w(np.asarray(curve.power_kw, dtype=float)),
+        })
+    series = wind_profile_pu(
+        weather["wind_speed"], weather["temp_air"], weather["pressure"],
+        wind_height_m=float(weather["wind_height_m"].iloc[0]), **kwargs)
     profile = np.ascontiguousarray(np.nan_to_num(series.to_numpy(dtype=float), nan=0.0))
     return profile
 

@@ -2,9 +2,10 @@
 
 Owns the PV physics of energysim: sun position, transposition, row self-shading,
 reflection, spectrum, cell temperature, the module, lumped losses and the inverter, ending
-in AC output per unit of DC nameplate. It imports only numpy, pandas, pvlib and
-``energysim.units``; it must not import scenario, weather, fleet, kernels or anything that
-knows a Scenario, and it reads no file and no environment variable.
+in AC output per unit of DC nameplate. It imports only numpy, pandas, pvlib,
+``energysim.units`` and ``energysim.kernels`` (the compiled terms); it must not import
+scenario, weather, fleet or anything that knows a Scenario, and it reads no file and no
+environment variable.
 
 The default chain stands in for NREL's PVWatts v8 (the model behind SAM's and NREL's
 online PVWatts) with public, documented pvlib components; ``tests/physics/test_solar.py``
@@ -19,14 +20,15 @@ Examples
 ('fixed', 'single_axis')
 """
 
-import functools
+import hashlib
+import inspect
 from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
 import pvlib
 
-from energysim import units
+from energysim import kernels, units
 
 #: Mounting types :func:`pv_profile_pu` knows. ``"single_axis"`` is a horizontal
 #: north-south axis with backtracking.
@@ -220,22 +222,119 @@ def pv_profile_pu(weather, latitude, longitude, altitude_m, *, tracking="fixed",
     >>> pu.name, float(pu.iloc[0]), bool(0.0 < pu.iloc[12] <= 1 / 1.2)  # midnight, noon
     ('pv_pu', 0.0, True)
     """
-    _check_pv_arguments(tracking, tilt_deg, azimuth_deg, dc_ac_ratio, gcr, losses_pct,
-                        max_angle_deg, albedo, eta_inv_nom, interval_h, latitude, longitude)
-    _check_weather(weather)
-    if not irradiance_scale > 0.0:
-        raise ValueError(f"irradiance_scale = {irradiance_scale!r}: must be > 0")
-    ghi, dni, dhi, temp_air, wind_speed, pressure = (
-        weather[c].to_numpy(dtype=float) for c in WEATHER_COLUMNS)
-    if irradiance_scale != 1.0:
-        ghi, dni, dhi = ghi * irradiance_scale, dni * irradiance_scale, dhi * irradiance_scale
-    missing = ~np.isfinite(np.column_stack([ghi, dni, dhi, temp_air, wind_speed, pressure])).all(
-        axis=1)
+    config = {"tracking": tracking, "tilt_deg": tilt_deg, "azimuth_deg": azimuth_deg,
+              "dc_ac_ratio": dc_ac_ratio, "gcr": gcr, "losses_pct": losses_pct,
+              "max_angle_deg": max_angle_deg, "albedo": albedo, "eta_inv_nom": eta_inv_nom,
+              "irradiance_scale": irradiance_scale}
+    profiles = pv_profiles_pu(weather, latitude, longitude, altitude_m, [config],
+                              interval_h=interval_h)
+    return pd.Series(profiles[0], index=weather.index, name="pv_pu")
 
+
+def pv_profiles_pu(weather, latitude, longitude, altitude_m, configs, *, interval_h=1.0):
+    """
+    AC output per unit of DC nameplate of a batch of PV designs on one weather year.
+
+    The chain of :func:`pv_profile_pu`, with a configuration axis: what depends only on
+    the weather and the site (sun position, air mass, extraterrestrial irradiance, the
+    spectral factor) is computed once (:func:`solar_site_terms`, kept in memory for the
+    last few weather years and sites), and what depends on the design is computed for all
+    ``configs`` at once on arrays of shape (n_configs × n_hours).
+
+    Parameters
+    ----------
+    weather, latitude, longitude, altitude_m, interval_h
+        As for :func:`pv_profile_pu`.
+    configs : sequence of dict
+        One dict of keyword arguments of :func:`pv_profile_pu` per design (``tracking``,
+        ``tilt_deg``, ``azimuth_deg``, ``dc_ac_ratio``, ``gcr``, ``losses_pct``,
+        ``max_angle_deg``, ``albedo``, ``eta_inv_nom``, ``irradiance_scale``); missing
+        keys take that function's defaults.
+
+    Returns
+    -------
+    ndarray of float64, shape (n_configs, n_hours)
+        AC power per unit of DC nameplate; 0 at night, NaN in rows with NaN weather. [p.u.]
+
+    Raises
+    ------
+    ValueError
+        If a design has an argument outside its range or an unknown key, or ``weather``
+        lacks a column or a tz-aware ``DatetimeIndex``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> times = pd.date_range("2005-06-21 00:00+08:00", periods=24, freq="h").tz_convert("UTC")
+    >>> weather = pd.DataFrame({"ghi": 800.0, "dni": 600.0, "dhi": 250.0, "temp_air": 30.0,
+    ...                         "wind_speed": 2.0, "pressure": 100_500.0}, index=times)
+    >>> pu = pv_profiles_pu(weather, 24.68, 113.60, 61.0,
+    ...                     [{"tilt_deg": 10.0}, {"tilt_deg": 30.0, "dc_ac_ratio": 1.4}])
+    >>> pu.shape, bool((pu[:, 12] > 0).all())
+    ((2, 24), True)
+    """
+    designs = [_design(c, latitude, longitude, interval_h) for c in configs]
+    _check_weather(weather)
+    site = solar_site_terms(weather, latitude, longitude, altitude_m, interval_h)
+    n_cfg, n_hours = len(designs), site["zenith"].shape[0]
+    out = np.zeros((n_cfg, n_hours))
+    # rows with the sun down are 0 whatever the design: run the design chain on the
+    # daylight rows only
+    day = np.flatnonzero(site["day"])
+    if n_cfg and day.size:
+        daylight = {k: v[day] for k, v in site.items()}
+        # passes of at most DESIGN_CHUNK designs: beyond, the temporaries outgrow the
+        # caches and the cost per design rises again
+        for start in range(0, n_cfg, DESIGN_CHUNK):
+            chunk = designs[start:start + DESIGN_CHUNK]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out[start:start + len(chunk), day] = _design_chain(daylight, chunk).reshape(
+                    len(chunk), day.size)
+    out[:, site["missing"]] = np.nan
+    return out
+
+
+#: Designs per pass of the batched chain: the cost per design falls up to ~100 and rises
+#: again at 1,000 (~50 temporaries of n_designs × daylight hours). [1]
+DESIGN_CHUNK = 100
+
+#: Weather-and-site terms kept in memory (the last few weather years and sites). [1]
+SITE_TERMS_CACHE_SIZE = 8
+_SITE_TERMS = {}
+
+
+def solar_site_terms(weather, latitude, longitude, altitude_m, interval_h=1.0):
+    """
+    The part of the PV chain that depends on the weather and the site only.
+
+    Parameters
+    ----------
+    weather, latitude, longitude, altitude_m, interval_h
+        As for :func:`pv_profile_pu`.
+
+    Returns
+    -------
+    dict of ndarray
+        ``ghi``, ``dni``, ``dhi`` [W m⁻²], ``temp_air`` [°C], ``wind_speed`` [m s⁻¹],
+        ``zenith`` (apparent) and ``sun_azimuth`` [°], ``day`` and ``missing`` masks,
+        ``dni_extra`` [W m⁻²], relative ``airmass`` [1] and the ``spectral`` factor [1];
+        read-only. Kept for the last ``SITE_TERMS_CACHE_SIZE`` weather years and sites
+        (keyed by the weather's content, so a changed frame is recomputed).
+    """
+    columns = [weather[c].to_numpy(dtype=float) for c in WEATHER_COLUMNS]
+    digest = hashlib.sha1(weather.index.asi8.tobytes())
+    for column in columns:
+        digest.update(np.ascontiguousarray(column).tobytes())
+    key = (digest.hexdigest(), float(latitude), float(longitude), float(altitude_m),
+           float(interval_h))
+    hit = _SITE_TERMS.get(key)
+    if hit is not None:
+        return hit
+    ghi, dni, dhi, temp_air, wind_speed, pressure = columns
+    missing = ~np.isfinite(np.column_stack(columns)).all(axis=1)
     # Hourly weather values are interval means; the sun at the interval's middle is the
     # best single position to represent them.
     midpoints = weather.index + pd.Timedelta(hours=interval_h / 2)
-
     # NaN weather travels through pvlib as NaN and is masked at the end; silence numpy's
     # "invalid value" chatter on those rows (and on 0/0 at night) meanwhile.
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -243,66 +342,116 @@ def pv_profile_pu(weather, latitude, longitude, altitude_m, *, tracking="fixed",
             midpoints, latitude, longitude, altitude_m, pressure=pressure,
             temperature=temp_air)
         zenith = sun["apparent_zenith"].to_numpy(dtype=float)
-        sun_azimuth = sun["azimuth"].to_numpy(dtype=float)
-        day = zenith < 90.0
-
-        tilt, surface_azimuth, rotation, axis_azimuth = _orientation(
-            tracking, zenith, sun_azimuth, tilt_deg, azimuth_deg, gcr, max_angle_deg)
-
-        aoi = pvlib.irradiance.aoi(tilt, surface_azimuth, zenith, sun_azimuth)
         # day of year passed as numbers: pvlib 0.16 reads DatetimeIndex.dayofyear, which
         # pandas 3.1 deprecates (Pandas4Warning)
         dni_extra = np.asarray(pvlib.irradiance.get_extra_radiation(
             midpoints.day_of_year.to_numpy(dtype=float)), dtype=float)
-        airmass = pvlib.atmosphere.get_relative_airmass(zenith)
-        perez = pvlib.irradiance.perez(tilt, surface_azimuth, dhi, dni, dni_extra, zenith,
-                                       sun_azimuth, airmass, return_components=True)
-        isotropic, circumsolar, horizon = (
-            np.where(day, np.nan_to_num(np.asarray(perez[k], dtype=float)), 0.0)
-            for k in ("poa_isotropic", "poa_circumsolar", "poa_horizon"))
-        beam = np.where(day, np.maximum(dni * np.cos(np.radians(aoi)), 0.0), 0.0)
-
-        # 4. row self-shading
-        shaded = pvlib.shading.shaded_fraction1d(
-            zenith, sun_azimuth, axis_azimuth, rotation, collector_width=1.0,
-            pitch=1.0 / gcr)
-        shaded = np.where(day, np.clip(np.nan_to_num(shaded), 0.0, 1.0), 0.0)
-        sky_factor = _row_sky_factor(tilt, gcr)
-        direct_front = (beam + circumsolar) * (1.0 - shaded)
-        sky_front = (isotropic + horizon) * sky_factor
-        ground_front = _row_ground_irradiance(tilt, surface_azimuth, zenith, sun_azimuth,
-                                              gcr, ghi, dhi, dni, albedo, day)
-        poa_global = np.maximum(direct_front + sky_front + ground_front, 0.0)
-
-        # 5. reflection, 6. spectrum
-        iam_direct = pvlib.iam.physical(aoi, **GLASS_IAM)
-        iam_sky, iam_horizon, iam_ground = _diffuse_iam(tilt)
-        transmitted = (direct_front * np.nan_to_num(iam_direct)
-                       + isotropic * sky_factor * iam_sky
-                       + horizon * sky_factor * iam_horizon
-                       + ground_front * iam_ground)
+        airmass = np.asarray(pvlib.atmosphere.get_relative_airmass(zenith), dtype=float)
         # the quartic is a fit over ordinary daytime air masses and plunges to 0 past
         # AM ~13 (sun within ~5° of the horizon): cap the air mass fed to it at
         # MAX_SPECTRAL_AIRMASS, the default limit of pvlib's First Solar spectral model
         airmass_absolute = np.minimum(
             pvlib.atmosphere.get_absolute_airmass(airmass, pressure), MAX_SPECTRAL_AIRMASS)
-        spectral = pvlib.spectrum.spectral_factor_sapm(airmass_absolute,
-                                                       SPECTRAL_AM_COEFFICIENTS)
-        effective = np.where(day, np.maximum(transmitted * spectral, 0.0), 0.0)
+        spectral = np.asarray(pvlib.spectrum.spectral_factor_sapm(
+            airmass_absolute, SPECTRAL_AM_COEFFICIENTS), dtype=float)
+    terms = {"ghi": ghi, "dni": dni, "dhi": dhi, "temp_air": temp_air,
+             "wind_speed": wind_speed, "zenith": zenith,
+             "sun_azimuth": sun["azimuth"].to_numpy(dtype=float), "day": zenith < 90.0,
+             "missing": missing, "dni_extra": dni_extra, "airmass": airmass,
+             "spectral": spectral}
+    for value in terms.values():
+        value.flags.writeable = False
+    if len(_SITE_TERMS) >= SITE_TERMS_CACHE_SIZE:
+        _SITE_TERMS.pop(next(iter(_SITE_TERMS)))
+    _SITE_TERMS[key] = terms
+    return terms
 
-        # 7. cell temperature, 8. module, 9. lumped losses, 10. inverter
-        temp_cell = pvlib.temperature.noct_sam(
-            poa_global, temp_air, wind_speed, MODULE_NOCT_C, MODULE_EFFICIENCY,
-            effective_irradiance=effective)
-        # noct_sam divides effective by incident irradiance: 0/0 in the dark, where the
-        # cells are at air temperature
-        temp_cell = np.where(poa_global > 0.0, temp_cell, temp_air)
-        dc = module_dc_pu(effective, temp_cell) * (1.0 - units.pct_to_fraction(losses_pct))
-        ac = inverter_ac_pu(dc, dc_ac_ratio, eta_inv_nom)
 
-    ac = np.where(day, ac, 0.0)
-    ac[missing] = np.nan
-    return pd.Series(ac, index=weather.index, name="pv_pu")
+def _design(config, latitude, longitude, interval_h):
+    """One design's arguments with defaults filled in, checked. [dict]"""
+    unknown = set(config) - set(_DESIGN_DEFAULTS)
+    if unknown:
+        raise ValueError(f"pv_profiles_pu: unknown design key(s) {', '.join(sorted(unknown))}: "
+                         f"expected {', '.join(_DESIGN_DEFAULTS)}")
+    d = {**_DESIGN_DEFAULTS, **config}
+    _check_pv_arguments(d["tracking"], d["tilt_deg"], d["azimuth_deg"], d["dc_ac_ratio"],
+                        d["gcr"], d["losses_pct"], d["max_angle_deg"], d["albedo"],
+                        d["eta_inv_nom"], interval_h, latitude, longitude)
+    if not d["irradiance_scale"] > 0.0:
+        raise ValueError(f"irradiance_scale = {d['irradiance_scale']!r}: must be > 0")
+    return d
+
+
+def _per_config(designs, key, n_hours):
+    """A design field repeated over each design's hours, flattened. [ndarray]"""
+    return np.repeat(np.array([d[key] for d in designs], dtype=float), n_hours)
+
+
+def _design_chain(site, designs):
+    """Steps 2-10 of :func:`pv_profile_pu` for all designs, flattened (n_cfg × n_hours)."""
+    n_cfg, n_hours = len(designs), site["zenith"].shape[0]
+
+    def tile(name):
+        return np.tile(site[name], n_cfg)
+
+    scale = _per_config(designs, "irradiance_scale", n_hours)
+    ghi, dni, dhi = tile("ghi") * scale, tile("dni") * scale, tile("dhi") * scale
+    zenith, sun_azimuth, day = tile("zenith"), tile("sun_azimuth"), tile("day")
+    gcr = _per_config(designs, "gcr", n_hours)
+
+    # 2. orientation, per design
+    parts = [_orientation(d["tracking"], site["zenith"], site["sun_azimuth"], d["tilt_deg"],
+                          d["azimuth_deg"], d["gcr"], d["max_angle_deg"]) for d in designs]
+    tilt, surface_azimuth, rotation = (np.concatenate([p[i] for p in parts]) for i in range(3))
+    axis_azimuth = np.repeat([p[3] for p in parts], n_hours)
+
+    # 3. plane of array, Perez components
+    aoi = pvlib.irradiance.aoi(tilt, surface_azimuth, zenith, sun_azimuth)
+    perez = pvlib.irradiance.perez(tilt, surface_azimuth, dhi, dni, tile("dni_extra"), zenith,
+                                   sun_azimuth, tile("airmass"), return_components=True)
+    isotropic, circumsolar, horizon = (
+        np.where(day, np.nan_to_num(np.asarray(perez[k], dtype=float)), 0.0)
+        for k in ("poa_isotropic", "poa_circumsolar", "poa_horizon"))
+    beam = np.where(day, np.maximum(dni * np.cos(np.radians(aoi)), 0.0), 0.0)
+
+    # 4. row self-shading
+    shaded = pvlib.shading.shaded_fraction1d(
+        zenith, sun_azimuth, axis_azimuth, rotation, collector_width=1.0, pitch=1.0 / gcr)
+    shaded = np.where(day, np.clip(np.nan_to_num(shaded), 0.0, 1.0), 0.0)
+    views = _view_factors(designs, tilt, n_hours)
+    sky_factor = views["row_sky"]
+    direct_front = (beam + circumsolar) * (1.0 - shaded)
+    sky_front = (isotropic + horizon) * sky_factor
+    ground_front = _row_ground_irradiance(tilt, surface_azimuth, zenith, sun_azimuth, gcr,
+                                          ghi, dhi, _per_config(designs, "albedo", n_hours),
+                                          day, views)
+    poa_global = np.maximum(direct_front + sky_front + ground_front, 0.0)
+
+    # 5. reflection, 6. spectrum
+    # pvlib.iam.physical with GLASS_IAM, compiled
+    iam_direct = np.empty(aoi.shape[0])
+    kernels.iam_physical(np.ascontiguousarray(aoi, dtype=float), GLASS_IAM["n"],
+                         GLASS_IAM["K"], GLASS_IAM["L"], GLASS_IAM["n_ar"], iam_direct)
+    iam_sky, iam_horizon, iam_ground = _diffuse_iam_batch(designs, tilt, n_hours)
+    transmitted = (direct_front * np.nan_to_num(iam_direct)
+                   + isotropic * sky_factor * iam_sky
+                   + horizon * sky_factor * iam_horizon
+                   + ground_front * iam_ground)
+    effective = np.where(day, np.maximum(transmitted * tile("spectral"), 0.0), 0.0)
+
+    # 7. cell temperature, 8. module, 9. lumped losses, 10. inverter
+    temp_air = tile("temp_air")
+    temp_cell = pvlib.temperature.noct_sam(
+        poa_global, temp_air, tile("wind_speed"), MODULE_NOCT_C, MODULE_EFFICIENCY,
+        effective_irradiance=effective)
+    # noct_sam divides effective by incident irradiance: 0/0 in the dark, where the
+    # cells are at air temperature
+    temp_cell = np.where(poa_global > 0.0, temp_cell, temp_air)
+    keep = 1.0 - units.pct_to_fraction(_per_config(designs, "losses_pct", n_hours))
+    dc = module_dc_pu(effective, temp_cell) * keep
+    dc_ac = _per_config(designs, "dc_ac_ratio", n_hours)
+    ac = inverter_ac_pu(dc, dc_ac, _per_config(designs, "eta_inv_nom", n_hours))
+    return np.where(day, ac, 0.0)
 
 
 def module_dc_pu(effective_irradiance, temp_cell):
@@ -327,7 +476,8 @@ def module_dc_pu(effective_irradiance, temp_cell):
     Notes
     -----
     :func:`pvlib.pvsystem.calcparams_cec` with ``MODULE_CEC`` gives the five diode
-    parameters, :func:`pvlib.pvsystem.max_power_point` (Newton) the maximum power. Dividing
+    parameters, :func:`energysim.kernels.single_diode_p_mp` the maximum power (the Newton
+    iteration of :func:`pvlib.pvsystem.max_power_point`, compiled). Dividing
     by the model's own STC power (not the datasheet's) makes the output exactly 1 at STC.
 
     Examples
@@ -395,6 +545,12 @@ def inverter_ac_pu(dc_pu, dc_ac_ratio, eta_inv_nom=ETA_INV_NOM):
 PV_MODELS = MappingProxyType({"pvwatts_shading": pv_profile_pu})
 
 
+#: Defaults of a design's keyword arguments, from :func:`pv_profile_pu`'s signature.
+_DESIGN_DEFAULTS = MappingProxyType({
+    name: p.default for name, p in inspect.signature(pv_profile_pu).parameters.items()
+    if p.kind is inspect.Parameter.KEYWORD_ONLY and name != "interval_h"})
+
+
 # --------------------------------------------------------------------------- helpers
 
 def _check_pv_arguments(tracking, tilt_deg, azimuth_deg, dc_ac_ratio, gcr, losses_pct,
@@ -459,68 +615,135 @@ def _orientation(tracking, zenith, sun_azimuth, tilt_deg, azimuth_deg, gcr, max_
     return tilt, surface_azimuth, rotation, 180.0
 
 
-def _row_sky_factor(tilt, gcr):
-    """Fraction of isotropic sky light a row keeps with its neighbours in the way.
+def _view_factors(designs, tilt, n_hours):
+    """Row-to-sky, ground-to-sky and row-to-ground view factors of each design and hour.
 
-    The row-averaged sky view factor of a row in an infinite array over that of a lone
-    tilted plane, (1 + cos β)/2.
+    They depend on the tilt and the GCR only, so each is evaluated by pvlib once per
+    distinct tilt of a design (once for a fixed array) and spread over the hours; the
+    values are pvlib's own, not an approximation.
+
+    Returns
+    -------
+    dict of ndarray, shape (n_cfg × n_hours,)
+        ``row_sky``: row-averaged sky view factor over the lone plane's (1 + cos β)/2;
+        ``ground_sky``: the ground's view of the sky between rows (infinite sheds, rows
+        of unit width at centre height 1); ``row_ground``: the row's view of that ground.
     """
-    lone = (1.0 + np.cos(np.radians(tilt))) / 2.0
-    return np.asarray(pvlib.bifacial.utils.vf_row_sky_2d_integ(tilt, gcr), dtype=float) / lone
+    out = {k: np.empty(tilt.shape[0]) for k in ("row_sky", "ground_sky", "row_ground")}
+    for i, d in enumerate(designs):
+        rows = slice(i * n_hours, (i + 1) * n_hours)
+        values, inverse = np.unique(tilt[rows], return_inverse=True)
+        gcr = d["gcr"]
+        pitch = 1.0 / gcr
+        lone = (1.0 + np.cos(np.radians(values))) / 2.0
+        row_sky = np.asarray(pvlib.bifacial.utils.vf_row_sky_2d_integ(values, gcr),
+                             dtype=float) / lone
+        # rows in front and behind so that the ground's sky view is resolved to within 5°
+        # of the horizon, as pvlib.bifacial.infinite_sheds.get_irradiance_poa does
+        max_rows = np.ceil(1.0 / (pitch * np.tan(np.radians(5.0))))
+        ground_sky = np.asarray(pvlib.bifacial.utils.vf_ground_sky_2d_integ(
+            values, gcr, 1.0, pitch, g0=0, g1=1, max_rows=max_rows), dtype=float)
+        row_ground = np.asarray(pvlib.bifacial.utils.vf_row_ground_2d_integ(
+            values, gcr, x0=0.0, x1=1.0, g0=0.0, g1=1.0), dtype=float)
+        out["row_sky"][rows] = row_sky.reshape(-1)[inverse]
+        out["ground_sky"][rows] = ground_sky.reshape(-1)[inverse]
+        out["row_ground"][rows] = row_ground.reshape(-1)[inverse]
+    return out
 
 
-def _row_ground_irradiance(tilt, surface_azimuth, zenith, sun_azimuth, gcr, ghi, dhi, dni,
-                           albedo, day):
+def _row_ground_irradiance(tilt, surface_azimuth, zenith, sun_azimuth, gcr, ghi, dhi,
+                           albedo, day, views):
     """Ground-reflected irradiance on the front of a row inside an infinite array, W m⁻².
 
-    From pvlib's infinite-sheds model: the ground between rows is lit by beam only where
-    no row shades it and by the part of the sky it sees, and the row sees that ground
-    past the foot of the row in front. On flat ground the front-side result does not
+    pvlib's infinite-sheds front-side ground term
+    (:func:`pvlib.bifacial.infinite_sheds.get_irradiance_poa`, ``poa_ground_diffuse``),
+    evaluated in its pieces: the ground between rows is lit by beam only where no row
+    shades it (:func:`energysim.kernels.unshaded_ground_fraction`, the same geometry
+    compiled) and by the part of the sky it sees, and the row sees that ground past the
+    foot of the row in front (``views``). On flat ground the front-side result does not
     depend on the row height once the row clears the ground, so the centre height is set
     to one collector width: a row of unit width tilted even to 90° stays 0.5 above ground.
     """
-    with_ground = pvlib.bifacial.infinite_sheds.get_irradiance_poa(
-        tilt, surface_azimuth, zenith, sun_azimuth, gcr, height=1.0, pitch=1.0 / gcr,
-        ghi=ghi, dhi=dhi, dni=dni, albedo=albedo)
-    ground = np.asarray(with_ground["poa_ground_diffuse"], dtype=float)
+    tan_phi = (np.cos(np.radians(sun_azimuth - surface_azimuth))
+               * np.tan(np.radians(zenith)))
+    lit = np.empty(tilt.shape[0])
+    kernels.unshaded_ground_fraction(np.ascontiguousarray(tilt, dtype=float),
+                                     np.ascontiguousarray(tan_phi, dtype=float),
+                                     np.ascontiguousarray(gcr, dtype=float), lit)
+    ground = (albedo * (lit * (ghi - dhi) + views["ground_sky"] * dhi)
+              * views["row_ground"])
     return np.where(day, np.maximum(np.nan_to_num(ground), 0.0), 0.0)
 
 
-def _diffuse_iam(tilt):
-    """Marion's diffuse reflection factors (sky, horizon, ground) for each tilt.
+def _diffuse_iam_batch(designs, tilt, n_hours):
+    """Marion's diffuse reflection factors (sky, horizon, ground) of each design and hour.
 
-    Evaluated exactly for a single tilt (fixed arrays) and otherwise on the multiples of
-    ``DIFFUSE_IAM_STEP_DEG`` spanning the tilts, with linear interpolation, because each
-    evaluation is a numerical integration over the hemisphere.
+    A fixed array's factors are evaluated at its tilt; a tracker's on the multiples of
+    ``DIFFUSE_IAM_STEP_DEG`` spanning its tilts, with linear interpolation (as before).
+    All tilts of the batch are integrated in one compiled pass.
     """
-    lo, hi = float(np.min(tilt)), float(np.max(tilt))
-    if lo == hi:
-        nodes = (lo,)
-    else:
-        step = DIFFUSE_IAM_STEP_DEG
-        first, last = int(np.floor(lo / step)), int(np.ceil(hi / step))
-        nodes = tuple(k * step for k in range(first, last + 1))
-    factors = _marion_factors(nodes)
-    return tuple(np.interp(tilt, nodes, factors[region]) for region in range(3))
+    node_sets = []
+    for i, d in enumerate(designs):
+        rows = tilt[i * n_hours:(i + 1) * n_hours]
+        lo, hi = float(np.min(rows)), float(np.max(rows))
+        if lo == hi:
+            node_sets.append(np.array([lo]))
+        else:
+            step = DIFFUSE_IAM_STEP_DEG
+            first, last = int(np.floor(lo / step)), int(np.ceil(hi / step))
+            node_sets.append(np.arange(first, last + 1) * step)
+    factors = marion_factors(np.concatenate(node_sets))
+    out = np.empty((3, tilt.shape[0]))
+    start = 0
+    for i, nodes in enumerate(node_sets):
+        rows = slice(i * n_hours, (i + 1) * n_hours)
+        for region in range(3):
+            out[region, rows] = np.interp(tilt[rows], nodes,
+                                          factors[region, start:start + nodes.size])
+        start += nodes.size
+    return out[0], out[1], out[2]
 
 
-@functools.cache
-def _marion_factors(nodes):
-    """Sky, horizon and ground factors at the tilts ``nodes``, computed once per node set.
-
-    Pure and deterministic, so caching only saves time (~10 ms per tilt and region).
+def marion_factors(tilt_deg):
     """
-    factors = pvlib.iam.marion_diffuse("physical", np.asarray(nodes, dtype=float),
-                                       **GLASS_IAM)
-    return tuple(tuple(np.atleast_1d(np.asarray(factors[region], dtype=float)))
-                 for region in ("sky", "horizon", "ground"))
+    Marion's diffuse reflection factors of the reference glass at each tilt.
+
+    Parameters
+    ----------
+    tilt_deg : array_like
+        Surface tilts. [°]
+
+    Returns
+    -------
+    ndarray of float64, shape (3, n_tilts)
+        Sky, horizon and ground factors of :func:`pvlib.iam.physical` with ``GLASS_IAM``,
+        integrated as :func:`pvlib.iam.marion_diffuse` does (compiled,
+        :func:`energysim.kernels.marion_diffuse_physical`). [1]
+
+    Examples
+    --------
+    >>> f = marion_factors([0.0, 90.0])
+    >>> f.shape, float(f[2, 0])  # a flat module sees no ground
+    ((3, 2), 0.0)
+    """
+    tilt = np.ascontiguousarray(np.atleast_1d(np.asarray(tilt_deg, dtype=float)))
+    unique, inverse = np.unique(tilt, return_inverse=True)
+    out = np.empty((3, unique.size))
+    kernels.marion_diffuse_physical(unique, GLASS_IAM["n"], GLASS_IAM["K"], GLASS_IAM["L"],
+                                    GLASS_IAM["n_ar"], out)
+    return out[:, inverse.reshape(-1)]
 
 
 def _cec_p_mp(effective_irradiance, temp_cell):
     """Maximum power of one reference module (CEC single-diode model), in W."""
     params = pvlib.pvsystem.calcparams_cec(effective_irradiance, temp_cell, **MODULE_CEC)
-    mpp = pvlib.pvsystem.max_power_point(*params, method="newton")
-    return np.asarray(mpp["p_mp"], dtype=float)
+    shape = np.shape(params[0])
+    # the five parameters broadcast to one flat float64 array each, for the kernel
+    flat = [np.ascontiguousarray(np.broadcast_to(np.asarray(p, dtype=float), shape).ravel())
+            for p in params]
+    p_mp = np.empty(flat[0].shape[0])
+    kernels.single_diode_p_mp(*flat, p_mp)
+    return p_mp.reshape(shape)
 
 
 def _like(template, values):

@@ -3,9 +3,10 @@
 Owns the wind physics of energysim: wind at hub height, the optional scaling of its mean
 to a site resource, air density at hub height, the density-corrected turbine power curve
 and the lumped wind-farm (wake and other) losses, ending in output per unit of turbine
-nominal power. It imports only numpy, pandas, windpowerlib, ``energysim.units`` and
+nominal power. It imports only numpy, pandas, windpowerlib, ``energysim.units``,
+``energysim.kernels`` (the compiled density-corrected power curve) and
 ``energysim.turbines`` (the turbine list, also used by the scenario check); it
-must not import scenario, weather, fleet, kernels or anything that knows a Scenario.
+must not import scenario, weather, fleet or anything that knows a Scenario.
 Availability is not applied here (the fleet layer does that). Apart from windpowerlib's
 own turbine library, which ships with windpowerlib and is read once per turbine type, it
 reads no file and no environment variable.
@@ -26,7 +27,7 @@ import numpy as np
 import pandas as pd
 import windpowerlib
 
-from energysim import units
+from energysim import kernels, units
 from energysim.turbines import check_turbine_name, turbine_names
 
 #: Wind-farm efficiency (wake and other farm losses) that PyPSA-Eur applies to onshore
@@ -167,11 +168,16 @@ def wind_profile_pu(wind_speed, temp_air, pressure, *, wind_height_m, turbine,
     power_w = np.zeros(v_hub_a.shape)
     ok = ~missing
     if ok.any():
-        # windpowerlib stretches the curve step by step with the density; a NaN density
-        # would make np.interp's result undefined, and those steps are NaN anyway
-        power_w[ok] = windpowerlib.power_output.power_curve(
-            v_hub_a[ok], curve_wind_speed, curve_power_w, density=density[ok],
-            density_correction=True)
+        # windpowerlib's density-corrected power curve, compiled (it stretches the curve
+        # hour by hour in Python); a NaN density would make the interpolation undefined,
+        # and those steps are NaN anyway
+        out = np.empty(int(ok.sum()))
+        kernels.density_corrected_power(
+            np.ascontiguousarray(v_hub_a[ok], dtype=float),
+            np.ascontiguousarray(density[ok], dtype=float),
+            np.ascontiguousarray(curve_wind_speed, dtype=float),
+            np.ascontiguousarray(curve_power_w, dtype=float), out)
+        power_w[ok] = out
     pu = np.where(missing, np.nan, power_w / nominal_power_w * wind_farm_efficiency)
     if isinstance(wind_speed, pd.Series):
         return pd.Series(pu, index=wind_speed.index, name="wind_pu")

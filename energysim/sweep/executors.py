@@ -5,7 +5,8 @@ Owns the :class:`Context` sent once to each worker, the :class:`ChunkTask` unit 
 ``forkserver`` process pool with an initializer (:func:`run_local`) and a Dask cluster
 (:func:`run_dask`). Everything submitted to a pool or to Dask is a top-level function of
 this module, so workers import it as ``energysim.sweep.executors.<function>``. Imports only
-``errors`` and ``simulate`` (inside :func:`run_chunk`) from energysim,
+``errors``, ``kernels`` (to share the cores out among workers) and ``simulate`` (inside
+:func:`run_chunk`) from energysim,
 :mod:`energysim.sweep.spec`, :mod:`energysim.sweep.design` and :mod:`energysim.sweep.kpis`
 from the package, and ``dask``/``distributed`` only inside :func:`run_dask`.
 """
@@ -148,9 +149,38 @@ def run_chunk(context, task, state=None):
     return task.chunk_id, frame, annual
 
 
-def _pool_init(context):
+def numba_threads_per_worker(workers, cpus=None):
+    """numba threads each of ``workers`` processes should use on ``cpus`` cores. [int]
+
+    The kernels run their scenarios on numba threads, by default one per core in every
+    process: ``workers`` processes would then run ``workers x cores`` threads on
+    ``cores`` cores, and each kernel call would wait for its slowest thread while the
+    other process holds the core. The cores are shared out instead.
+
+    Examples
+    --------
+    >>> numba_threads_per_worker(2, cpus=2), numba_threads_per_worker(2, cpus=8)
+    (1, 4)
+    >>> numba_threads_per_worker(3, cpus=2)
+    1
+    """
+    import os
+
+    cpus = cpus if cpus is not None else (os.cpu_count() or 1)
+    return max(1, cpus // max(workers, 1))
+
+
+def _set_numba_threads(n_threads):
+    if n_threads:
+        from energysim import kernels
+
+        kernels.set_threads(n_threads)
+
+
+def _pool_init(context, n_threads=0):
     global _POOL_CONTEXT
     _POOL_CONTEXT = context
+    _set_numba_threads(n_threads)
     # Ctrl-C is the parent's to handle: it stops submitting, and workers end after their
     # current chunk instead of each printing a traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -163,7 +193,9 @@ def _pool_task(task):
     return run_chunk(_POOL_CONTEXT, task)
 
 
-def _dask_task(context, task):
+def _dask_task(context, task, n_threads=0):
+    # numba's thread count is per calling thread: set on the Dask thread running the task.
+    _set_numba_threads(n_threads)
     return run_chunk(context, task)
 
 
@@ -221,7 +253,8 @@ def run_local(context, tasks, workers, on_result, min_points_per_worker=MIN_POIN
     else:  # pragma: no cover - Windows, macOS without forkserver
         mp_context = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp_context,
-                               initializer=_pool_init, initargs=(context,))
+                               initializer=_pool_init,
+                               initargs=(context, numba_threads_per_worker(workers)))
     try:
         pending = {pool.submit(_pool_task, task) for task in tasks}
         while pending:
@@ -285,7 +318,10 @@ def run_dask(context, tasks, on_result, scheduler=None, dask_local=None):
             except OSError as err:
                 raise EnergysimError(f"--scheduler {scheduler}: cannot connect: {err}") from None
         shared = client.scatter(context, broadcast=True, hash=False)
-        futures = [client.submit(_dask_task, shared, task, pure=False,
+        # A local cluster shares this machine's cores among its workers; a remote
+        # scheduler's workers keep numba's default (their machines are not known here).
+        n_threads = numba_threads_per_worker(int(dask_local)) if dask_local else 0
+        futures = [client.submit(_dask_task, shared, task, n_threads, pure=False,
                                  key=f"energysim-sweep-{context.token}-{task.chunk_id:05d}")
                    for task in tasks]
         for future in as_completed(futures):

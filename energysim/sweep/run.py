@@ -154,8 +154,7 @@ def run_sweep(spec, out_dir, *, workers=1, scheduler=None, dask_local=None, chun
     from energysim.simulate import (
         check_weather_distance,
         load_scenario_weather,
-        profile_for,
-        profile_key,
+        profiles_for,
     )
 
     t0 = time.perf_counter()
@@ -190,11 +189,8 @@ def run_sweep(spec, out_dir, *, workers=1, scheduler=None, dask_local=None, chun
                       force_changed=force_changed, where=spec.where)
     copy_inputs(folder, spec)
     profiles = {}
-    if todo:
-        for fleet_cfg, site in check["profiles"].values():
-            key = profile_key(fleet_cfg, site, meta)
-            if key not in profiles:
-                profiles[key] = profile_for(fleet_cfg, site, weather, meta, profile_cache)
+    if todo:  # distinct PV designs are computed in batches (issue 15)
+        profiles = profiles_for(check["profiles"].values(), weather, meta, profile_cache)
     t_profiles = time.perf_counter()
     logger.info("physics, %d distinct profiles: %.2f s", len(profiles), t_profiles - t_weather)
     techs = technologies(spec)

@@ -1,7 +1,7 @@
 """Property tests of the compiled kernels: conservation, signs, monotonicity, limits, order.
 
 :func:`energysim.kernels.annual_energy` (annual sums with the export limit decided hour by
-hour, ``fastmath`` and ``prange``) and :func:`energysim.kernels.hourly_dispatch` (the hourly
+hour, ``prange``) and :func:`energysim.kernels.hourly_dispatch` (the hourly
 table) must agree with each other and obey what the README promises: delivered + curtailed =
 generation, nothing negative, more capacity never gives less generation (nor less delivered
 energy in total), the hourly limit holds, and the order of the fleets does not matter.
@@ -16,7 +16,7 @@ from hypothesis.extra import numpy as hnp
 
 from energysim.kernels import annual_energy, hourly_dispatch
 
-RTOL = 1e-9  # float64 round-off of sums over <= 48 hours that fastmath may reorder
+RTOL = 1e-9  # float64 round-off of sums over <= 48 hours, in different orders
 # database=None: no .hypothesis/ folder in the working tree (tests write only to tmp_path).
 SETTINGS = settings(max_examples=50, deadline=None, database=None)
 
