@@ -1345,6 +1345,10 @@ def format_validation_error(err, data, where, *, location=None, allowed=None, sh
     elif kind in ("literal_error", "enum"):
         text = f"{loc} = {value!r}: {msg.replace('Input should be', 'allowed:')}"
     elif (given := (shown or _shown)(value)) is not None:
+        # A validator may have named the key and value itself ("key = v: ..."); say it once.
+        key = str(first["loc"][-1]) if first["loc"] else ""
+        if key and msg.startswith(f"{key} = ") and ": " in msg:
+            msg = msg.split(": ", 1)[1]
         text = f"{loc} = {given}: {msg}"
     else:
         text = f"{loc}: {msg}"

@@ -194,3 +194,16 @@ def test_switching_the_wind_law_with_changes():
     assert power.wind[0].wind_profile == "power_law" and power.wind[0].roughness_length_m is None
     back = power.with_changes({"wind[w].roughness_length_m": 0.3})
     assert back.wind[0].wind_profile == "logarithmic" and back.wind[0].shear_exponent is None
+
+
+@pytest.mark.parametrize("table", ["[grid]\nexport_limit_mw = -3.0\n",
+                                   "[grid]\ncoal_rate_g_per_kwh = -1.0\n"])
+def test_an_error_names_the_key_and_value_once(table):
+    # The validator names key and value; the formatter names them too: say them once.
+    with pytest.raises(ScenarioError) as info:
+        parse(BASE + PV + table)
+    message = str(info.value)
+    key, value = table.split("\n")[1].split(" = ")
+    assert message.count(f"{key} = {value}") == 1, message
+    assert message.endswith(f"[grid] {key} = {value}: must be a finite number "
+                            f"{'>' if key == 'export_limit_mw' else '>='} 0")
