@@ -827,49 +827,65 @@ def dispatch_energy(profiles, capacity_mw, export_limit_mw, year_rows, n_rows, *
 # --------------------------------------------------------------------------- PV geometry
 # Issue 15: two terms of the PV chain (energysim.physics.solar) that pvlib evaluates with
 # large numpy temporaries, compiled here with the same formulas so that a new plant design
-# costs milliseconds. Both are exact ports, not fits: the results agree with pvlib to
-# floating-point round-off (tests/test_kernels_pv.py checks against pvlib itself).
+# costs milliseconds. They implement the same physical models (not fits), written here from
+# the equations: the results agree with pvlib to floating-point round-off
+# (tests/test_kernels_pv.py checks against pvlib itself).
+
+@njit(cache=True)
+def _refract(n_from, n_to, cos_in, sin_in):
+    """Fresnel power reflectances at one flat interface, and the refracted ray.
+
+    Light goes from a medium of index ``n_from`` into one of index ``n_to``; Snell's law
+    gives the refracted ray, the Fresnel equations the share reflected for s- and
+    p-polarised light and at normal incidence.
+
+    Returns
+    -------
+    r_s, r_p, r_normal : float
+        Reflected shares. [1]
+    cos_out, sin_out : float
+        Direction of the refracted ray. [1]
+    """
+    sin_out = n_from / n_to * sin_in
+    cos_out = np.sqrt(1.0 - sin_out * sin_out)
+    across_in = n_from * cos_in   # index x cosine on the incoming side
+    along_out = n_to * cos_out    # index x cosine on the outgoing side
+    r_s = ((across_in - along_out) / (across_in + along_out)) ** 2
+    mixed_in = n_from * cos_out
+    mixed_out = n_to * cos_in
+    r_p = ((mixed_in - mixed_out) / (mixed_in + mixed_out)) ** 2
+    r_normal = ((n_from - n_to) / (n_from + n_to)) ** 2
+    return r_s, r_p, r_normal, cos_out, sin_out
+
 
 @njit(cache=True)
 def _iam_physical_cos(cos_aoi, n, k_l, n_ar):
-    """pvlib.iam.physical at an angle of incidence given by its cosine (AR coating n_ar)."""
+    """Incidence-angle modifier of a glass cover (pvlib.iam.physical's model) by cos(AOI).
+
+    Air -> optional anti-reflective coating (index ``n_ar``; ``n_ar == n`` means none) ->
+    glass (index ``n``) absorbing with ``k_l`` = extinction x thickness along the refracted
+    path. Between two interfaces the light bounces back and forth; summing those
+    reflections incoherently gives t1 t2 / (1 - r1 r2). The modifier is the mean
+    transmittance of s- and p-polarised light relative to normal incidence. [1]
+    """
     if np.isnan(cos_aoi):
         return np.nan
-    n1 = 1.0
-    n2 = n_ar
-    n3 = n
-    c = max(0.0, cos_aoi)
-    s = np.sqrt(1.0 - c * c)
-    n1c1 = n1 * c
-    n2c1 = n2 * c
-    s = n1 / n2 * s
-    c2 = np.sqrt(1.0 - s * s)
-    n1c2 = n1 * c2
-    n2c2 = n2 * c2
-    rho12_s = ((n1c1 - n2c2) / (n1c1 + n2c2)) ** 2
-    rho12_p = ((n1c2 - n2c1) / (n1c2 + n2c1)) ** 2
-    rho12_0 = ((n1 - n2) / (n1 + n2)) ** 2
-    tau_s = 1.0 - rho12_s
-    tau_p = 1.0 - rho12_p
-    tau_0 = 1.0 - rho12_0
-    if n3 != n2:
-        n3c2 = n3 * c2
-        s = n2 / n3 * s
-        c3 = np.sqrt(1.0 - s * s)
-        n2c3 = n2 * c3
-        n3c3 = n3 * c3
-        rho23_s = ((n2c2 - n3c3) / (n2c2 + n3c3)) ** 2
-        rho23_p = ((n2c3 - n3c2) / (n2c3 + n3c2)) ** 2
-        rho23_0 = ((n2 - n3) / (n2 + n3)) ** 2
-        tau_s *= (1.0 - rho23_s) / (1.0 - rho23_s * rho12_s)
-        tau_p *= (1.0 - rho23_p) / (1.0 - rho23_p * rho12_p)
-        tau_0 *= (1.0 - rho23_0) / (1.0 - rho23_0 * rho12_0)
-        c2 = c3
-    absorbed = np.exp(-k_l / c2)
-    tau_s *= absorbed
-    tau_p *= absorbed
-    tau_0 *= np.exp(-k_l)
-    return (tau_s + tau_p) / 2.0 / tau_0
+    cos_in = max(0.0, cos_aoi)
+    sin_in = np.sqrt(1.0 - cos_in * cos_in)
+    r_s, r_p, r_normal, cos_glass, sin_glass = _refract(1.0, n_ar, cos_in, sin_in)
+    t_s = 1.0 - r_s
+    t_p = 1.0 - r_p
+    t_normal = 1.0 - r_normal
+    if n != n_ar:  # a coating: a second interface, coating -> glass
+        r2_s, r2_p, r2_normal, cos_glass, sin_glass = _refract(n_ar, n, cos_glass, sin_glass)
+        t_s *= (1.0 - r2_s) / (1.0 - r2_s * r_s)
+        t_p *= (1.0 - r2_p) / (1.0 - r2_p * r_p)
+        t_normal *= (1.0 - r2_normal) / (1.0 - r2_normal * r_normal)
+    absorbed = np.exp(-k_l / cos_glass)
+    t_s *= absorbed
+    t_p *= absorbed
+    t_normal *= np.exp(-k_l)
+    return (t_s + t_p) / 2.0 / t_normal
 
 
 @njit(cache=True, parallel=True)
