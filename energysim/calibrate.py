@@ -334,7 +334,8 @@ def calibrate_scenario(scenario, observed_path, *, source=None, weather=None,
         parameter, value = fit
         fits.append(FleetFit(cfg.name, parameter, getattr(cfg, parameter), value, table))
         record = {"method": FIT_PARAMETERS[cfg.technology][2], "parameter": parameter,
-                  "value": value, "observed_file": Path(observed_path).name,
+                  "value": value, "uncalibrated_value": uncalibrated_value(cfg, parameter),
+                  "observed_file": Path(observed_path).name,
                   "observed_sha256": sha256, "rows": table}
         if source:
             record["source"] = source
@@ -344,6 +345,31 @@ def calibrate_scenario(scenario, observed_path, *, source=None, weather=None,
     calibrated = scenario_from_dict(data, where=f"{where} (calibrated scenario)",
                                     base_dir=scenario.base_dir)
     return calibrated, fits
+
+
+def uncalibrated_value(cfg, parameter):
+    """The value of ``parameter`` a fleet had before any fit, as its calibration records it.
+
+    A fleet calibrated before (to the same parameter) keeps the value recorded then, so that
+    calibrating again never records a fitted value as the uncalibrated one.
+
+    Parameters
+    ----------
+    cfg : PVFleet or WindFleet
+    parameter : str
+        The fleet key fitted.
+
+    Returns
+    -------
+    float or str
+        The value, or ``"not set"`` when the fleet gave none (wind at the weather's mean).
+    """
+    before = cfg.calibration
+    if before is not None and before.parameter == parameter \
+            and before.uncalibrated_value is not None:
+        return before.uncalibrated_value
+    value = getattr(cfg, parameter)
+    return "not set" if value is None else value
 
 
 def _fit_fleet(cfg, site, weather, row_weights, observed, where):

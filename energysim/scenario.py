@@ -240,6 +240,10 @@ class Calibration(_Model):
     method: str = Field(min_length=1)
     parameter: str = Field(min_length=1, description="the fleet key that was fitted")
     value: float = Field(description="its fitted value")
+    uncalibrated_value: Optional[Union[float, Literal["not set"]]] = Field(
+        None, description="its value before the fit (\"not set\": the fleet gave none, e.g. "
+        "wind at the weather's own mean); what switching the calibration off restores. Not "
+        "given: not recorded (files calibrated before energysim recorded it)")
     observed_file: str = Field(min_length=1)
     observed_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     source: Optional[str] = Field(None, description="where the observed figures come from")

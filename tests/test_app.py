@@ -147,6 +147,60 @@ def test_physics_change_runs_in_the_background_and_arithmetic_does_not_wait(cata
         _delivered(expected, 2030), rel=1e-12)
 
 
+def test_calibration_off_is_the_scenario_with_the_value_before_the_fit(catalogue):
+    """Off: the 2030 milestone of the file with mean_wind_speed_ms = 6.0 (its value before
+    the fit), computed as new physics in the background."""
+    lever = "wind[ridge-wind].calibration"
+    text = POTENTIAL.read_text(encoding="utf-8")
+    assert "mean_wind_speed_ms = 5.08513" in text and "uncalibrated_value = 6.0" in text
+    uncalibrated = parse_scenario(text.replace("mean_wind_speed_ms = 5.08513",
+                                               "mean_wind_speed_ms = 6.0"),
+                                  where="uncalibrated", base_dir=POTENTIAL.parent)
+    session = Session(catalogue)
+    session.select([0])
+    _wait(session)
+    calibrated = dict(next(s for s in session.slots[0].result.summary["milestones"]
+                           if s["year"] == 2030))
+    assert session.change(0, lever, "off") is None
+    assert session.slots[0].computing  # a new site mean: new physics, in a thread
+    _wait(session)
+    assert session.slots[0].scenario.wind[0].mean_wind_speed_ms == 6.0
+    assert session.slots[0].scenario.wind[0].calibration is None
+    got = next(s for s in session.slots[0].result.summary["milestones"] if s["year"] == 2030)
+    expected = next(s for s in run_scenario(uncalibrated, memo=SimulationMemo())
+                    .summary["milestones"] if s["year"] == 2030)
+    for key in ("delivered_mwh", "avoided_tco2", "cumulative_avoided_tco2",
+                "avoided_coal_tce", "installed_wind_mw"):
+        assert got[key] == pytest.approx(expected[key], rel=1e-12), key
+    assert got["delivered_mwh"] > calibrated["delivered_mwh"]  # 6.0 m/s > 5.09 m/s
+    state = {lv["id"]: lv for lv in session.state("si")["slots"][0]["levers"]}
+    assert state[lever]["value"] == "off" and state[lever]["edited"]
+    assert state[lever]["options"][1][2] == "off: 6 m/s (before the fit)"
+    assert "uncalibrated_value" not in session.scenario_toml(0)[1]
+    assert session.change(0, lever, "maybe").endswith("choose on or off")
+    session.reset(0)  # back on: the calibrated profile is still in memory
+    assert not session.slots[0].computing
+    assert _delivered(session.slots[0].result, 2030) == calibrated["delivered_mwh"]
+
+
+def test_calibration_lever_only_where_the_value_before_the_fit_is_known():
+    scenario = load_scenario(POTENTIAL)
+    record = scenario.wind[0].calibration
+    unknown = scenario.with_changes({"wind[ridge-wind].calibration": {
+        **record.model_dump(exclude_none=True, exclude={"uncalibrated_value"})}})
+    assert "wind[ridge-wind].calibration" in {lv["id"] for lv in levers(scenario)}
+    assert "wind[ridge-wind].calibration" not in {lv["id"] for lv in levers(unknown)}
+    assert not any(lv["id"].startswith("pv[") and lv["id"].endswith("calibration")
+                   for lv in levers(scenario))  # PV is not calibrated in this file
+    # a fleet that had no site mean before the fit: off removes the key again
+    unset = scenario.with_changes({"wind[ridge-wind].calibration.uncalibrated_value":
+                                   "not set"})
+    changes = changes_for(unset, {"wind[ridge-wind].calibration": "off"})
+    assert changes == {"wind[ridge-wind].mean_wind_speed_ms": None,
+                       "wind[ridge-wind].calibration": None}
+    assert unset.with_changes(changes).wind[0].mean_wind_speed_ms is None
+
+
 def test_downloaded_toml_is_the_edited_scenario(session):
     assert session.change(0, "pv[utility-pv].capacity_wan_kw", "700") is None
     name, text = session.scenario_toml(0)

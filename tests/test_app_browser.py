@@ -27,6 +27,7 @@ SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "shaoguan-potenti
 CELL_2030 = "section.slot tr[data-year='2030'] td[data-key='delivered_mwh']"
 PACE = "select[name='pv[utility-pv].pace']"
 LIMIT = "input[name='grid.export_limit_mw']"
+CALIBRATION = "select[name='wind[ridge-wind].calibration']"
 #: Generous bounds for start-up and the first physics on a busy machine (not a speed test).
 PATIENCE_MS = 600_000
 
@@ -174,3 +175,17 @@ def test_page_follows_run_scenario_refuses_bad_values_and_downloads(server, brow
     assert other.locator("input[name='pv[utility-pv].capacity_mw']").input_value() == "8389.5"
     _figures_shown(other)
     other.screenshot(path=str(shots / "app-english.png"), full_page=True)
+
+    # 8. calibration off: the file with the wind fleet's site mean before the fit (new
+    # physics, in the background), as run_scenario gives it
+    calibrated = _value(other)
+    other.select_option(CALIBRATION, "off")
+    other.wait_for_function(f"document.querySelector(\"{CELL_2030}\").dataset.value != "
+                            f"'{calibrated!r}' && document.body.dataset.computing === 'false'")
+    uncalibrated = load_scenario(SCENARIO).with_changes(
+        {"wind[ridge-wind].mean_wind_speed_ms": 6.0, "wind[ridge-wind].calibration": None})
+    assert _value(other) == pytest.approx(
+        _delivered_2030(run_scenario(uncalibrated, memo=memo)), rel=1e-12)
+    assert "off: 6 m/s (before the fit)" in other.locator(".diff").inner_text()
+    _figures_shown(other)
+    other.screenshot(path=str(shots / "app-calibration-off.png"), full_page=True)

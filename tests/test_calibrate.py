@@ -5,9 +5,9 @@ import hashlib
 import pytest
 from click.testing import CliRunner
 
-from energysim.calibrate import calibrate_scenario
+from energysim.calibrate import calibrate_scenario, uncalibrated_value
 from energysim.cli import main
-from energysim.errors import ObservedDataError
+from energysim.errors import ObservedDataError, ScenarioError
 from energysim.scenario import load_scenario, parse_scenario
 from energysim.simulate import run_scenario
 
@@ -82,6 +82,10 @@ def test_calibration_recovers_known_factors_and_reruns(tmp_path, scenario_file, 
     assert record.parameter == "mean_wind_speed_ms" and record.value == wind.mean_wind_speed_ms
     assert record.observed_sha256 == hashlib.sha256(observed.read_bytes()).hexdigest()
     assert [r.year for r in record.rows] == [2020, 2023]
+    # the values before the fit, what switching the calibration off restores
+    assert record.uncalibrated_value == 6.0
+    assert pv.calibration.uncalibrated_value == 1.0  # the model's default, not written
+    assert "uncalibrated_value = 6.0" in out.read_text(encoding="utf-8")
     assert all(abs(r.residual_pct) < 0.01 for r in record.rows)
     rerun = run_scenario(calibrated).annual.set_index(["fleet", "year"])["delivered_mwh"]
     for key in (("pv", 2021), ("pv", 2022), ("wind", 2020), ("wind", 2023)):
@@ -110,6 +114,37 @@ def test_monthly_rows_and_wan_kwh(tmp_path, truth):
     assert fits[0].value == pytest.approx(0.9, rel=PARAM_RTOL)
     assert [r["month"] for r in fits[0].rows] == [6, 7, 8]
     assert calibrated.pv[0].calibration.rows[0].month == 6
+
+
+def test_calibrating_again_keeps_the_value_before_the_first_fit(tmp_path, truth):
+    observed = _write(tmp_path / "obs.csv", [
+        "fleet,year,delivered_mwh", f"wind,2021,{truth['wind', 2021]:.3f}"])
+    once, _ = calibrate_scenario(parse_scenario(SCENARIO), observed)
+    # a second fit to other figures starts from the fitted 6.6 m/s, yet records 6.0
+    observed = _write(tmp_path / "obs2.csv", [
+        "fleet,year,delivered_mwh", f"wind,2021,{truth['wind', 2021] * 0.9:.3f}"])
+    twice, fits = calibrate_scenario(once, observed)
+    assert fits[0].before == once.wind[0].mean_wind_speed_ms
+    assert twice.wind[0].mean_wind_speed_ms < once.wind[0].mean_wind_speed_ms
+    assert twice.wind[0].calibration.uncalibrated_value == 6.0
+    # a wind fleet without a site mean (the weather's own): "not set"
+    unset = parse_scenario(SCENARIO.replace("mean_wind_speed_ms = 6.0\n", ""))
+    assert uncalibrated_value(unset.wind[0], "mean_wind_speed_ms") == "not set"
+    assert unset.wind[0].mean_wind_speed_ms is None
+
+
+def test_files_without_the_uncalibrated_value_still_load():
+    text = SCENARIO.replace("mean_wind_height_m = 80", """mean_wind_height_m = 80
+[wind.calibration]
+method = "fit"
+parameter = "mean_wind_speed_ms"
+value = 6.0
+observed_file = "observed.csv"
+observed_sha256 = "c7494bb05c9a073c1e310b7a8e1c9213f96ada717203d9ff7777a9334e0d7373"
+rows = [{ year = 2021, observed_mwh = 100.0, modelled_mwh = 100.0, residual_pct = 0.0 }]""")
+    assert parse_scenario(text).wind[0].calibration.uncalibrated_value is None
+    with pytest.raises(ScenarioError, match="uncalibrated_value"):
+        parse_scenario(text.replace('value = 6.0', 'value = 6.0\nuncalibrated_value = "six"'))
 
 
 BAD = [

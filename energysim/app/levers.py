@@ -2,7 +2,9 @@
 
 A lever has an id (``"pv[utility-pv].capacity_wan_kw"``, ``"grid.ef_preset"``, ...), a
 label in Chinese and English, a kind (``number`` or ``select``) and the value it has in
-the scenario file. :func:`changes_for` turns the edited values into the dict that
+the scenario file. A calibrated fleet whose ``calibration`` table records the value before
+the fit gets a calibration on/off lever (off restores that value: new physics).
+:func:`changes_for` turns the edited values into the dict that
 :meth:`energysim.scenario.Scenario.with_changes` validates.
 """
 
@@ -94,6 +96,9 @@ def levers(scenario, system="cn"):
                         "cn": f"{cn} 建设节奏", "en": f"{_TECH_EN[tech]} {fleet.name} pace",
                         "unit_cn": "", "unit_en": "", "physics": False, "file": "",
                         "file_text": _pace_text(fleet)})
+            lever = calibration_lever(tech, fleet)
+            if lever is not None:
+                out.append(lever)
         if tech == "pv":
             for fleet in scenario.pv:
                 if fleet.tracking == "fixed":
@@ -134,6 +139,44 @@ def levers(scenario, system="cn"):
                             "duration", "unit_cn": "h", "unit_en": "h", "physics": False,
                             "file": "" if paired else fleet.duration_h})
     return out
+
+
+#: Unit of a calibrated parameter as the calibration lever shows it: (Chinese, English).
+_PARAMETER_UNITS = {"mean_wind_speed_ms": ("米/秒", "m/s"), "irradiance_scale": ("倍", "x")}
+
+
+def _parameter_text(parameter, value, language):
+    if value == "not set":
+        return "未设定（气象数据本身）" if language == "cn" else "not set (the weather's own)"
+    unit = _PARAMETER_UNITS.get(parameter, ("", ""))[language == "en"]
+    return f"{value:g} {unit}".strip()
+
+
+def calibration_lever(tech, fleet):
+    """The calibration on/off lever of a calibrated fleet, or None.
+
+    Offered when the fleet's ``calibration`` table records the value before the fit
+    (``uncalibrated_value``); switching it off is a physics change (a new per-unit profile).
+
+    Returns
+    -------
+    dict or None
+    """
+    record = fleet.calibration
+    if record is None or record.uncalibrated_value is None:
+        return None
+    fitted = getattr(fleet, record.parameter)  # what the fleet runs with
+    fitted = "not set" if fitted is None else fitted
+    on = {lang: _parameter_text(record.parameter, fitted, lang) for lang in ("cn", "en")}
+    off = {lang: _parameter_text(record.parameter, record.uncalibrated_value, lang)
+           for lang in ("cn", "en")}
+    return {"id": f"{tech}[{fleet.name}].calibration", "kind": "select", "physics": True,
+            "options": [("", f"开 {on['cn']}（校准值）", f"on: {on['en']} (fitted)"),
+                        ("off", f"关 {off['cn']}（校准前）", f"off: {off['en']} (before the fit)")],
+            "cn": f"{_TECH_CN[tech]} {fleet.name} 校准（物理）",
+            "en": f"{_TECH_EN[tech]} {fleet.name} calibration (physics)",
+            "unit_cn": "", "unit_en": "", "file": "",
+            "file_text": f"{record.parameter} = {on['en']}"}
 
 
 def paired_value(lever_id, value):
@@ -186,6 +229,15 @@ def changes_for(scenario, values):
             else:
                 raise ValueError(f"{lever_id} = {value!r}: choose a plan period or a year")
             changes[f"{head}.buildout"] = buildout
+        elif field == "calibration":
+            tech, name = head.split("[", 1)
+            fleet = next(f for f in getattr(scenario, tech) if f.name == name[:-1])
+            if value != "off" or calibration_lever(tech, fleet) is None:
+                raise ValueError(f"{lever_id} = {value!r}: choose on or off")
+            record = fleet.calibration
+            before = record.uncalibrated_value
+            changes[f"{head}.{record.parameter}"] = None if before == "not set" else before
+            changes[f"{head}.calibration"] = None  # the edited fleet is no longer calibrated
         elif lever_id == "grid.ef_preset":
             factor["preset"] = str(value)
         elif lever_id == "grid.ef_decline_pct":

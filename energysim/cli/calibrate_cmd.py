@@ -33,8 +33,9 @@ def calibrate(scenario, observed, out, source, overwrite, cache, debug):
     Per fleet named in the observed file one parameter is fitted so that the modelled
     delivered energy over the observed rows equals the observed total: PV the
     irradiance_scale, wind the site mean_wind_speed_ms. OUT is the resolved scenario with
-    the fitted values and a calibration table per fleet (method, value, the observed
-    file's SHA-256, the residual of each row); it runs as any scenario. Bad observed data
+    the fitted values and a calibration table per fleet (method, value, the value before
+    the fit, the observed file's SHA-256, the residual of each row); it runs as any
+    scenario. Bad observed data
     stop with one line and exit 2; nothing is written then.
     """
     from pathlib import Path
