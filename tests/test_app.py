@@ -78,6 +78,46 @@ def test_levers_offer_storage_and_electrolyser_where_the_scenario_has_them():
     assert not any(i.startswith(("storage", "electrolyser")) for i in ids)
 
 
+def test_paired_storage_fields_show_what_the_pairing_rule_gives(catalogue):
+    """A storage fleet on the Guangdong rule: blank fields whose placeholders give the rule's
+    power (hand-computed from the PV and wind additions) and mean duration."""
+    integrated = load_scenario(SHIPPED / "shaoguan-integrated.toml")
+    power = "storage[paired-storage].capacity_mw"
+    duration = "storage[paired-storage].duration_h"
+    annual = run_scenario(integrated).annual
+    added = (annual[annual.technology.isin(["pv", "wind"])].groupby("year")["installed_mw"]
+             .sum().diff())  # no plant retires before 2041
+    # 10 % of the additions from 2024 (1 h, then 2 h from 2025); 2023 counts half the year
+    expected_mw = 0.05 * added[2023] + 0.10 * added.loc[2024:2030].sum()
+    expected_h = (0.05 * added[2023] + 0.10 * added[2024] + 0.10 * 2 * added.loc[2025:2030].sum()) \
+        / expected_mw
+    stored = annual[annual.fleet == "paired-storage"].set_index("year")["installed_mw"]
+    assert stored[2030] == pytest.approx(expected_mw, rel=1e-9) and stored[2029] < stored[2030]
+    session = Session(catalogue)
+    session.select([1])
+    _wait(session)
+    state = {lv["id"]: lv for lv in session.state("si")["slots"][0]["levers"]}
+    assert state[power]["value"] == "" and not state[power]["edited"]
+    assert state[power]["placeholder_en"] == f"rule: {expected_mw:,.1f} in 2030"
+    assert state[duration]["placeholder_en"] == f"rule: {expected_h:.2f} on average"
+    # the placeholders follow the edited scenario: more PV, more paired storage
+    assert session.change(0, "pv[utility-pv].capacity_mw", "9000") is None
+    state = {lv["id"]: lv for lv in session.state("cn")["slots"][0]["levers"]}
+    more = float(state[power]["placeholder_cn"].split()[-1].replace(",", ""))
+    assert more > expected_mw and state[power]["placeholder_cn"].startswith("按规则：2030 年")
+    # a duration alone would leave a fleet without power: refused, nothing changes
+    before = session.slots[0].scenario
+    message = session.change(0, duration, "4")
+    assert message == (f"{duration} = '4': the pairing rule sets this fleet's power; give its "
+                       "power (MW) first")
+    assert session.slots[0].scenario is before
+    assert session.change(0, power, "500") is None and session.change(0, duration, "4") is None
+    fleet = session.slots[0].scenario.storage[0]
+    assert (fleet.pairing, fleet.capacity_mw, fleet.duration_h) == (None, 500.0, 4.0)
+    assert "placeholder_en" not in {lv["id"]: lv for lv in session.state("si")["slots"][0]
+                                    ["levers"]}[power]  # no rule any more: the value shows
+
+
 def test_a_change_gives_what_run_scenario_gives(session):
     base = load_scenario(POTENTIAL)
     assert session.change(0, PACE, "year:2035") is None

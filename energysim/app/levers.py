@@ -10,9 +10,12 @@ the fit gets a calibration on/off lever (off restores that value: new physics).
 
 from __future__ import annotations
 
+import numpy as np
+
 from energysim import units
 from energysim.carbon import EMISSION_FACTOR_PRESETS
-from energysim.fleet import fyp_end_year
+from energysim.fleet import fyp_end_year, paired_storage_additions
+from energysim.simulate import additions_path, storage_paths
 
 #: Build-out paces offered: select value -> (Chinese, English) label.
 FYP_PACES = ("14th", "15th", "16th")
@@ -63,15 +66,59 @@ def pace_options():
     return options
 
 
-def levers(scenario, system="cn"):
+def pairing_rule(storage, scenario):
+    """What a paired storage fleet's rule gives on a scenario's PV and wind additions.
+
+    Parameters
+    ----------
+    storage : StorageFleet
+        A fleet with ``pairing`` set.
+    scenario : Scenario
+
+    Returns
+    -------
+    power_mw : float
+        The largest power in operation over the scenario's years. [MW]
+    year : int
+        The first year it is reached.
+    duration_h : float
+        Energy over power of everything the rule commissions. [h]
+    """
+    years = np.array(scenario.year_list)
+    installed = storage_paths(storage, scenario, years)[0]
+    added = sum(additions_path(f, years) for f in (*scenario.pv, *scenario.wind))
+    power, energy = paired_storage_additions(added, years, storage.pairing)
+    at = int(np.argmax(installed >= installed.max() * (1.0 - 1e-9)))  # not round-off later
+    duration = float(energy.sum() / power.sum()) if power.sum() > 0 else 0.0
+    return float(installed[at]), int(years[at]), duration
+
+
+def _rule_texts(storage, scenario):
+    """Placeholders of a paired fleet's power and duration fields: (power, duration) dicts."""
+    paired = next((f for f in scenario.storage if f.name == storage.name), None)
+    if paired is None or paired.pairing is None:
+        return {}, {}
+    power_mw, year, duration_h = pairing_rule(paired, scenario)
+    return ({"placeholder_cn": f"按规则：{year} 年 {power_mw:,.1f}",
+             "placeholder_en": f"rule: {power_mw:,.1f} in {year}"},
+            {"placeholder_cn": f"按规则：平均 {duration_h:.2f}",
+             "placeholder_en": f"rule: {duration_h:.2f} on average"})
+
+
+def levers(scenario, system="cn", current=None):
     """The levers of one scenario with their file values.
 
     Parameters
     ----------
     scenario : Scenario
+        As read from its file.
     system : {"cn", "si"}
         Capacities in 万千瓦 (``capacity_wan_kw``) or in MW (``capacity_mw``); a capacity
         lever names the other unit's lever in ``pair``.
+    current : Scenario, optional
+        The edited scenario: a storage fleet on a pairing rule shows, as the placeholder of
+        its blank power and duration fields, what the rule gives on this scenario's
+        additions (default: on ``scenario``'s).
 
     Returns
     -------
@@ -126,18 +173,22 @@ def levers(scenario, system="cn"):
         for fleet in getattr(scenario, tech):
             key = f"{tech}[{fleet.name}]"
             paired = tech == "storage" and fleet.pairing is not None
+            power_rule, duration_rule = (_rule_texts(fleet, current or scenario) if paired
+                                         else ({}, {}))
             out.append({"id": f"{key}.capacity_mw", "kind": "number", "step": "any",
                         "cn": f"{_TECH_CN[tech]} {fleet.name} 功率"
                         + ("（留空=广东配储规则）" if paired else ""),
                         "en": f"{tech.capitalize()} {fleet.name} power"
                         + (" (blank = Guangdong pairing rule)" if paired else ""),
                         "unit_cn": "MW", "unit_en": "MW", "physics": False,
-                        "file": "" if paired else fleet.capacity_mw})
+                        "file": "" if paired else fleet.capacity_mw, **power_rule,
+                        **({"file_text": "Guangdong pairing rule"} if paired else {})})
             if tech == "storage":
                 out.append({"id": f"{key}.duration_h", "kind": "number", "step": "any",
                             "cn": f"储能 {fleet.name} 时长", "en": f"Storage {fleet.name} "
                             "duration", "unit_cn": "h", "unit_en": "h", "physics": False,
-                            "file": "" if paired else fleet.duration_h})
+                            "file": "" if paired else fleet.duration_h, **duration_rule,
+                            **({"file_text": "Guangdong pairing rule"} if paired else {})})
     return out
 
 
@@ -245,6 +296,10 @@ def changes_for(scenario, values):
         elif head.startswith("storage[") and field in ("capacity_mw", "duration_h"):
             changes[lever_id] = _number(lever_id, value)
             fleet = next(f for f in scenario.storage if f"storage[{f.name}]" == head)
+            if fleet.pairing is not None and f"{head}.capacity_mw" not in values:
+                # the rule sets power and duration together: a duration alone has no power
+                raise ValueError(f"{lever_id} = {value!r}: the pairing rule sets this "
+                                 "fleet's power; give its power (MW) first")
             if fleet.pairing is not None:
                 changes[f"{head}.pairing"] = None
                 changes.setdefault(f"{head}.duration_h", DEFAULT_DURATION_H)

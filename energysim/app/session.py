@@ -235,7 +235,7 @@ def _cells(stone, system):
 
 def _slot_state(slot, system):
     lever_list = []
-    for lever in lever_defs.levers(slot.base, system):
+    for lever in lever_defs.levers(slot.base, system, current=slot.scenario):
         value = slot.values.get(lever["id"], lever["file"])
         pair = lever.get("pair")
         edited = lever["id"] in slot.values or pair in slot.values

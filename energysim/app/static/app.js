@@ -70,6 +70,8 @@ function leverInput(slotIndex, lever) {
   } else {
     input = make("input"); input.type = "text"; input.inputMode = "decimal";
     input.value = lever.value === null ? "" : lever.value;
+    const hint = units === "cn" ? lever.placeholder_cn : lever.placeholder_en;
+    if (hint) input.placeholder = hint;  // a blank field's value (a storage pairing rule)
   }
   const refused = errors[`${slotIndex}|${lever.id}`];
   if (refused) { input.value = refused.value; input.classList.add("refused"); }
