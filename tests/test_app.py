@@ -118,6 +118,21 @@ def test_paired_storage_fields_show_what_the_pairing_rule_gives(catalogue):
                                     ["levers"]}[power]  # no rule any more: the value shows
 
 
+def test_a_fleet_given_by_additions_shows_them_in_its_blank_field():
+    ids = {lv["id"]: lv for lv in levers(load_scenario(SHIPPED / "shaoguan-integrated.toml"),
+                                          "si")}
+    electrolyser = ids["electrolyser[shaogang-h2-park].capacity_mw"]  # additions_mw in the file
+    assert electrolyser["file"] == ""
+    assert electrolyser["placeholder_en"] == "file: +50 in 2027, +50 in 2030"
+    text = POTENTIAL.read_text(encoding="utf-8").replace(
+        "capacity_wan_kw = 838.95", "additions_wan_kw = { 2022 = 300, 2026 = 538.95 }")
+    text = text.replace("buildout_share = { 2021 = 0.10, 2025 = 0.50, 2030 = 1.0 }", "", 1)
+    by_additions = parse_scenario(text)
+    assert by_additions.pv[0].capacity_mw is None
+    cn = {lv["id"]: lv for lv in levers(by_additions, "cn")}["pv[utility-pv].capacity_wan_kw"]
+    assert (cn["file"], cn["placeholder_cn"]) == ("", "按文件：2022 年 +300，2026 年 +538.95")
+
+
 def test_a_change_gives_what_run_scenario_gives(session):
     base = load_scenario(POTENTIAL)
     assert session.change(0, PACE, "year:2035") is None

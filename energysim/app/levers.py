@@ -105,6 +105,22 @@ def _rule_texts(storage, scenario):
              "placeholder_en": f"rule: {duration_h:.2f} on average"})
 
 
+def _capacity_file(fleet, to_unit=float):
+    """File value of a capacity lever, and the placeholders of a fleet given by additions.
+
+    A fleet stated by its yearly additions (``additions_mw``) has no single capacity: its
+    field stays blank (the file's additions) and its placeholder lists them in the lever's
+    unit (``to_unit`` converts from MW). Returns (value, dict of placeholder keys).
+    """
+    if fleet.capacity_mw is not None:
+        return to_unit(fleet.capacity_mw), {}
+    steps = sorted((fleet.additions_mw or {}).items())
+    cn = "，".join(f"{y} 年 +{to_unit(v):g}" for y, v in steps)
+    en = ", ".join(f"+{to_unit(v):g} in {y}" for y, v in steps)
+    return "", {"placeholder_cn": f"按文件：{cn}", "placeholder_en": f"file: {en}",
+                "file_text": f"additions {en}"}
+
+
 def levers(scenario, system="cn", current=None):
     """The levers of one scenario with their file values.
 
@@ -132,13 +148,15 @@ def levers(scenario, system="cn", current=None):
             capacity = {"kind": "number", "step": "any", "cn": f"{cn} 装机",
                         "en": f"{_TECH_EN[tech]} {fleet.name} capacity", "physics": False}
             if system == "cn":
+                value, hint = _capacity_file(fleet, lambda mw: round(units.mw_to_wan_kw(mw), 6))
                 out.append({**capacity, "id": f"{key}.capacity_wan_kw", "unit_cn": "万千瓦",
-                            "unit_en": "万千瓦", "pair": f"{key}.capacity_mw",
-                            "file": round(units.mw_to_wan_kw(fleet.capacity_mw), 6)})
+                            "unit_en": "万千瓦", "pair": f"{key}.capacity_mw", "file": value,
+                            **hint})
             else:
+                value, hint = _capacity_file(fleet)
                 out.append({**capacity, "id": f"{key}.capacity_mw", "unit_cn": "MW",
-                            "unit_en": "MW", "pair": f"{key}.capacity_wan_kw",
-                            "file": fleet.capacity_mw})
+                            "unit_en": "MW", "pair": f"{key}.capacity_wan_kw", "file": value,
+                            **hint})
             out.append({"id": f"{key}.pace", "kind": "select", "options": pace_options(),
                         "cn": f"{cn} 建设节奏", "en": f"{_TECH_EN[tech]} {fleet.name} pace",
                         "unit_cn": "", "unit_en": "", "physics": False, "file": "",
@@ -175,13 +193,14 @@ def levers(scenario, system="cn", current=None):
             paired = tech == "storage" and fleet.pairing is not None
             power_rule, duration_rule = (_rule_texts(fleet, current or scenario) if paired
                                          else ({}, {}))
+            power_file, power_additions = ("", {}) if paired else _capacity_file(fleet)
             out.append({"id": f"{key}.capacity_mw", "kind": "number", "step": "any",
                         "cn": f"{_TECH_CN[tech]} {fleet.name} 功率"
                         + ("（留空=广东配储规则）" if paired else ""),
                         "en": f"{tech.capitalize()} {fleet.name} power"
                         + (" (blank = Guangdong pairing rule)" if paired else ""),
                         "unit_cn": "MW", "unit_en": "MW", "physics": False,
-                        "file": "" if paired else fleet.capacity_mw, **power_rule,
+                        "file": power_file, **power_additions, **power_rule,
                         **({"file_text": "Guangdong pairing rule"} if paired else {})})
             if tech == "storage":
                 out.append({"id": f"{key}.duration_h", "kind": "number", "step": "any",
