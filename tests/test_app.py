@@ -10,7 +10,7 @@ import pytest
 
 from energysim.app.levers import changes_for, levers
 from energysim.app.session import Catalogue, Session
-from energysim.app.sources import SHIPPED, scenario_files
+from energysim.app.sources import SHIPPED, load_entries, scenario_files
 from energysim.errors import ScenarioError
 from energysim.scenario import load_scenario, parse_scenario, to_toml
 from energysim.simulate import SimulationMemo, load_scenario_weather, run_scenario
@@ -269,5 +269,15 @@ def test_downloaded_toml_is_the_edited_scenario(session):
 def test_sources_shipped_and_named(tmp_path):
     assert POTENTIAL in scenario_files([])
     assert scenario_files([POTENTIAL]) == [POTENTIAL]
+    # the page names files without the server's folders
+    mine = tmp_path / "mine.toml"
+    mine.write_text(POTENTIAL.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "run-1").mkdir()
+    (tmp_path / "run-1" / "scenario.toml").write_text(mine.read_text(encoding="utf-8"),
+                                                      encoding="utf-8")
+    labels = [label for label, _ in load_entries([POTENTIAL, mine, tmp_path / "run-1"])]
+    assert labels == ["shipped: shaoguan-potential.toml", "mine.toml", "run-1/scenario.toml"]
+    assert all(label.startswith("shipped: ") and "/" not in label
+               for label, _ in load_entries([]))
     with pytest.raises(ScenarioError, match="not a scenario file"):
         scenario_files([tmp_path / "missing.toml"])

@@ -110,6 +110,9 @@ def test_page_follows_run_scenario_refuses_bad_values_and_downloads(server, brow
     assert _value(page) == pytest.approx(_delivered_2030(run_scenario(base, memo=memo)),
                                          rel=1e-12)
     assert "亿千瓦时" in page.locator(CELL_2030).inner_text()
+    # the file is named, never the server's folder
+    assert "shipped: shaoguan-potential.toml" in page.locator("section.slot .hint").inner_text()
+    assert str(SCENARIO.parent) not in page.content()
     _figures_shown(page)
     page.screenshot(path=str(shots / "app-loaded.png"), full_page=True)
 

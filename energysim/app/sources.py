@@ -45,6 +45,20 @@ def scenario_files(paths):
     return files
 
 
+def display_label(path):
+    """How the page names a scenario file: never a folder of the server's disk.
+
+    ``shipped: NAME.toml`` for a shipped scenario, ``RESULT/scenario.toml`` for a result
+    folder's scenario, else the file name. [str]
+    """
+    path = Path(path)
+    if path.resolve().parent == SHIPPED.resolve():
+        return f"shipped: {path.name}"
+    if path.name == "scenario.toml":
+        return f"{path.parent.resolve().name}/{path.name}"
+    return path.name
+
+
 def load_entries(paths):
     """(label, Scenario) for every scenario file meant by ``paths``. [list of tuple]"""
-    return [(str(path), load_scenario(path)) for path in scenario_files(paths)]
+    return [(display_label(path), load_scenario(path)) for path in scenario_files(paths)]
