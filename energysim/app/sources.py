@@ -10,8 +10,29 @@ from pathlib import Path
 from energysim.errors import ScenarioError
 from energysim.scenario import load_scenario
 
-#: The scenarios shipped with energysim (the ``scenarios`` folder of a source checkout).
-SHIPPED = Path(__file__).resolve().parents[2] / "scenarios"
+def shipped_folder(package=None):
+    """The folder of the scenarios shipped with energysim.
+
+    An installed package has them as package data in ``energysim/shipped`` (pyproject.toml
+    maps the checkout's ``scenarios`` folder there); a source checkout, or an editable
+    install, reads the ``scenarios`` folder itself.
+
+    Parameters
+    ----------
+    package : Path, optional
+        The ``energysim`` package folder; default: the one this module is in.
+
+    Returns
+    -------
+    Path
+    """
+    package = Path(__file__).resolve().parents[1] if package is None else Path(package)
+    installed = package / "shipped"
+    return installed if installed.is_dir() else package.parent / "scenarios"
+
+
+#: The scenarios shipped with energysim (see :func:`shipped_folder`).
+SHIPPED = shipped_folder()
 
 
 def scenario_files(paths):
