@@ -266,6 +266,27 @@ def test_downloaded_toml_is_the_edited_scenario(session):
     session.reset(0)
 
 
+def test_typical_day_figure_draws_the_shown_results_hourly_table(session):
+    import numpy as np
+
+    from energysim.app.server import draw_figure
+    from energysim.comparison import typical_day_profiles
+
+    result = session.slots[0].result
+    assert list(result.hourly) == [2030]  # the year the build-out is complete
+    figure = draw_figure("typical_day", [result], "si")
+    profiles = typical_day_profiles(result)
+    assert "2030" in figure.get_suptitle()
+    summer = next(ax for ax in figure.axes if "Jun-Aug" in ax.get_title())
+    drawn = sorted((np.asarray(line.get_ydata(), dtype=float) for line in summer.lines
+                    if len(line.get_ydata()) == 24), key=lambda y: y.sum())
+    expected = sorted((profiles.loc["JJA"][tech].to_numpy() for tech in profiles.columns),
+                      key=lambda y: y.sum())
+    assert len(drawn) == len(expected) == 2
+    for got, want in zip(drawn, expected):  # drawn in MW or GW: the same shape
+        assert got / got.max() == pytest.approx(want / want.max(), rel=1e-12)
+
+
 def test_sources_shipped_and_named(tmp_path):
     assert POTENTIAL in scenario_files([])
     assert scenario_files([POTENTIAL]) == [POTENTIAL]

@@ -26,7 +26,7 @@ STATIC = Path(__file__).resolve().parent / "static"
 #: Sessions kept (least recently used out first).
 MAX_SESSIONS = 64
 #: Figures of the page: route name -> plotting function.
-FIGURES = ("capacity", "generation", "cumulative_avoided_co2")
+FIGURES = ("capacity", "generation", "cumulative_avoided_co2", "typical_day")
 
 
 def _units(request):
@@ -135,13 +135,15 @@ def create_app(catalogue):
             return Response(status_code=404)
         system = _units(request)
         results = session.results()
+        if name == "typical_day":  # only results with an hourly table
+            results = [r for r in results if r.hourly]
         if not results:
             return Response(status_code=404)
         key = (id(session), session.version, name, system)
         with figure_lock:
             png = figure_cache.get(key)
             if png is None:
-                png = plotting.png_bytes(_draw(name, results, system))
+                png = plotting.png_bytes(draw_figure(name, results, system))
                 if len(figure_cache) > 3 * MAX_SESSIONS:
                     figure_cache.clear()
                 figure_cache[key] = png
@@ -188,12 +190,19 @@ async def _in_thread(function, *args):
     return await run_in_threadpool(function, *args)
 
 
-def _draw(name, results, system):
+def draw_figure(name, results, system):
+    """The matplotlib figure ``name`` (one of :data:`FIGURES`) of ``results``. [Figure]"""
     labels = comparison.display_labels(results)
     if name == "capacity":
         return plotting.capacity_comparison_figure(results, labels, units=system)
     if name == "generation":
         return plotting.generation_comparison_figure(results, labels, units=system)
+    if name == "typical_day":
+        years = [comparison.hourly_year(r) for r in results]
+        shown = (years[0] if len(set(years)) == 1
+                 else ", ".join(f"{y} ({t})" for y, t in zip(years, labels)))
+        return plotting.typical_day_figure([comparison.typical_day_profiles(r) for r in results],
+                                           labels, year=shown, units=system)
     targets = results[0].scenario.get("targets") or {}
     return plotting.cumulative_avoided_comparison_figure(
         results, labels, peak_year=int(targets.get("peak_year", 2030)),

@@ -155,7 +155,7 @@ function render(state, keepInputs) {
   document.body.dataset.computing = state.computing;
   if (state.version !== lastVersion || keepInputs === "figures") {
     lastVersion = state.version;
-    ["capacity", "generation", "cumulative_avoided_co2"].forEach(n => {
+    ["capacity", "generation", "cumulative_avoided_co2", "typical_day"].forEach(n => {
       document.getElementById(`fig-${n}`).src =
         `/api/figure/${n}.png?session=${session}&units=${units}&v=${state.version}`;
     });
