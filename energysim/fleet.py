@@ -101,6 +101,53 @@ def interpolate_points(points, years):
     return np.interp(np.asarray(years, dtype=float), xs, ys)
 
 
+def interpolate_points_rows(point_years, values, years):
+    """:func:`interpolate_points` for many value rows on the same point years, at once.
+
+    Row ``i`` of the result equals ``interpolate_points(dict(zip(point_years,
+    values[i])), years)`` to the last bit: the arithmetic is ``numpy.interp``'s (the
+    interval's slope ``(y1 - y0) / (x1 - x0)`` times ``x - x0``, plus ``y0``; a point's
+    own year gives its value; held before the first and after the last point), done on
+    whole columns instead of one row at a time.
+
+    Parameters
+    ----------
+    point_years : sequence of int
+        The years of the points, ascending and distinct.
+    values : array_like, shape (n_rows, n_points)
+        The values at those years, one row per path. [any unit]
+    years : sequence of int
+        Years to evaluate.
+
+    Returns
+    -------
+    ndarray of float64, shape (n_rows, n_years)
+        [same unit as ``values``]
+
+    Examples
+    --------
+    >>> interpolate_points_rows([2021, 2025], [[0.1, 0.5], [0.2, 0.2]], [2020, 2023, 2030])
+    array([[0.1, 0.3, 0.5],
+           [0.2, 0.2, 0.2]])
+    """
+    xs = np.asarray(point_years, dtype=float)
+    ys = np.asarray(values, dtype=float)
+    x = np.asarray(years, dtype=float)
+    j = np.searchsorted(xs, x, side="right") - 1  # xs[j] <= x < xs[j + 1]
+    out = np.empty((ys.shape[0], x.size))
+    held = (j < 0) | (j >= xs.size - 1)
+    out[:, held] = ys[:, np.clip(j[held], 0, xs.size - 1)]
+    inside = np.flatnonzero(~held)
+    for k in inside:  # one column per year: n_years operations on arrays of n_rows
+        lo = j[k]
+        if xs[lo] == x[k]:
+            out[:, k] = ys[:, lo]
+        else:
+            slope = (ys[:, lo + 1] - ys[:, lo]) / (xs[lo + 1] - xs[lo])
+            out[:, k] = slope * (x[k] - xs[lo]) + ys[:, lo]
+    return out
+
+
 def share_linear(years, start_year, start_share, target_year):
     """Share in operation rising linearly from ``start_share`` to 1 at ``target_year``. [1]"""
     years = np.asarray(years, dtype=float)

@@ -79,6 +79,7 @@ class SimulationMemo:
         self.max_unit_paths = max_unit_paths
         self._profiles = {}
         self._unit_paths = {}
+        self._prepared = {}
         for key, profile in (profiles or {}).items():
             self.put(key, profile)
 
@@ -96,6 +97,17 @@ class SimulationMemo:
 
     def __len__(self):
         return len(self._profiles)
+
+    def prepared(self, key, compute):
+        """Kernel inputs derived from profiles (``kernels.prepare_profiles``) under ``key``,
+        from ``compute()`` the first time; at most ``max_profiles`` kept. [dict]"""
+        value = self._prepared.get(key)
+        if value is None:
+            value = compute()
+            if len(self._prepared) >= self.max_profiles:
+                self._prepared.clear()
+            self._prepared[key] = value
+        return value
 
     def unit_paths(self, key, compute):
         """Capacity paths of 1 MW under ``key``, from ``compute()`` the first time. [MW/MW]"""
@@ -305,14 +317,44 @@ def capacity_paths(fleet_cfg, years, memo=None):
     capacity = fleet_cfg.capacity_mw
     if fleet_cfg.additions_mw is not None or not capacity:
         return _capacity_paths(fleet_cfg, years, capacity)
+    unit = unit_capacity_paths(fleet_cfg, years, memo)
+    return unit[0] * capacity, unit[1] * capacity
+
+
+def unit_capacity_paths(fleet_cfg, years, memo=None):
+    """Installed and effective capacity of one MW of a fleet's build-out, each year.
+
+    :func:`capacity_paths` is this times ``capacity_mw`` (a sweep over capacities
+    multiplies whole arrays of capacities by it). For a fleet given by its capacity
+    (not by ``additions_mw``).
+
+    Parameters
+    ----------
+    fleet_cfg : PVFleet or WindFleet
+    years : sequence of int
+        The simulated years, consecutive.
+    memo : SimulationMemo, optional
+        Keeps the paths between calls.
+
+    Returns
+    -------
+    installed_mw, effective_mw : ndarray, shape (n_years,)
+        Read-only when from ``memo``. [MW/MW]
+
+    Raises
+    ------
+    ScenarioError
+        The build-out cannot be built (the message names the fleet's real capacity).
+    """
+    years = np.asarray(years)
     key = (fleet_cfg.technology, fleet_cfg.model_dump_json(include=_PATH_FIELDS),
            int(years[0]), int(years[-1]))
     try:
-        unit = (memo.unit_paths(key, lambda: _capacity_paths(fleet_cfg, years, 1.0))
+        return (memo.unit_paths(key, lambda: _capacity_paths(fleet_cfg, years, 1.0))
                 if memo is not None else _capacity_paths(fleet_cfg, years, 1.0))
     except ScenarioError:
-        return _capacity_paths(fleet_cfg, years, capacity)  # the message in real MW
-    return unit[0] * capacity, unit[1] * capacity
+        _capacity_paths(fleet_cfg, years, fleet_cfg.capacity_mw)  # the message in real MW
+        raise
 
 
 def _capacity_paths(fleet_cfg, years, capacity):
@@ -559,6 +601,17 @@ class DispatchArrays:
     electrolyser_avoided_tco2: np.ndarray
 
 
+#: Fields of a grid table its yearly paths are made of (:func:`_grid_paths`).
+_GRID_PATH_FIELDS = frozenset({"emission_factor_t_per_mwh", "emission_factor",
+                               "export_limit_mw", "coal_rate_g_per_kwh"})
+
+
+def _path_key(fleet_cfg):
+    # What decides a fleet's capacity paths for given years: its technology and fields.
+    return (fleet_cfg.technology, fleet_cfg.model_dump_json(
+        include=_PATH_FIELDS | {"capacity_mw", "additions_mw"}))
+
+
 def _grid_paths(grid, years):
     """Emission factor [tCO2/MWh] and its note, export limit [MW], coal rate [gce/kWh]."""
     ef, note = emission_factor_path(grid, years)
@@ -612,12 +665,13 @@ def simulate_batch(scenarios, weather, weather_meta, profile_cache=None, memo=No
                dispatch_signature(scenario))
         groups.setdefault(key, []).append(i)
     results = [None] * len(scenarios)
-    # Sweeps share validated fleet tables between scenarios (energysim.sweep reuses them):
-    # compute each fleet's capacity path and each year span's hour weights once per batch.
-    paths_memo, weights_memo, grid_memo = {}, {}, {}
+    # Scenarios of a sweep share fleet and grid tables: compute each distinct capacity path
+    # and grid path (by content, per year span) and each year span's hour weights once.
+    weights_memo = {}
     for members in groups.values():
         first = scenarios[members[0]]
         years = np.array(first.year_list)
+        paths_memo, grid_memo = {}, {}
         physics_started = time.perf_counter()
         profiles = np.vstack([profile_for(f, first.site, weather, weather_meta, profile_cache,
                                           memo) for f in first.fleets])
@@ -637,13 +691,13 @@ def simulate_batch(scenarios, weather, weather_meta, profile_cache=None, memo=No
         for j, index in enumerate(members):
             scenario = scenarios[index]
             for f, cfg in enumerate(scenario.fleets):
-                key = (id(cfg), first.years)  # the scenarios keep cfg alive meanwhile
+                key = _path_key(cfg)
                 if key not in paths_memo:
                     paths_memo[key] = capacity_paths(cfg, years, memo)
                 installed[j, :, f], effective[j, :, f] = paths_memo[key]
                 rate[j, 0, f] = units.pct_to_fraction(cfg.curtailment_pct)
             grid = scenario.grid
-            key = (id(grid), first.years)  # shared grid tables: one set of paths each
+            key = grid.model_dump_json(include=_GRID_PATH_FIELDS)
             if key not in grid_memo:
                 grid_memo[key] = _grid_paths(grid, years)
             ef[j], note, limit[j], coal[j] = grid_memo[key]
@@ -691,6 +745,122 @@ def simulate_batch(scenarios, weather, weather_meta, profile_cache=None, memo=No
         timings["kernels"] = (timings.get("kernels", 0.0) + time.perf_counter() - started
                               - physics_s)
     return results
+
+
+def simulate_numbers(scenario, weather, weather_meta, *, capacity_mw=None,
+                     export_limit_mw=None, emission_factor_t_per_mwh=None, n_points=None,
+                     memo=None, profile_cache=None):
+    """Annual arrays of many variants of one scenario that differ only in numbers.
+
+    Variant ``i`` is ``scenario`` with fleet ``f``'s capacity ``capacity_mw[f][i]``, the
+    export limit path ``export_limit_mw[i]`` and the emission factor path
+    ``emission_factor_t_per_mwh[i]`` (each where given; the scenario's own otherwise).
+    Each variant's numbers are bit for bit those :func:`simulate_batch` gives the
+    scenario with those values validated: capacity paths are the path of one MW times
+    the capacity, and the curtailment kernel gives every scenario of a batch the bits it
+    gets alone. No scenario is built per variant: a sweep of a million points costs array
+    arithmetic and kernel time. Scenarios needing the dispatch kernel (biomass, storage,
+    electrolysers) and fleets given by ``additions_mw`` whose capacity varies are not
+    for this function (:func:`simulate_batch` runs them).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The validated scenario the variants share everything else with.
+    weather, weather_meta : pandas.DataFrame, dict
+        The canonical weather year and its metadata.
+    capacity_mw : dict of int to ndarray, optional
+        Fleet index (in ``scenario.fleets``) -> capacity of each variant,
+        shape (n_points,). [MW]
+    export_limit_mw, emission_factor_t_per_mwh : ndarray, optional
+        Shape (n_points, n_years): each variant's path. [MW], [tCO2/MWh]
+    n_points : int, optional
+        Number of variants when no array is given.
+    memo : SimulationMemo, optional
+        Profiles and capacity paths of 1 MW kept between calls.
+    profile_cache : optional
+        On-disk profile cache (see :func:`profile_for`).
+
+    Returns
+    -------
+    dict of ndarray
+        ``years`` (n_years,), ``hours_in_year`` (n_years,) [h]; shape
+        (n_points, n_years, n_fleets): ``installed_mw``, ``effective_mw`` [MW],
+        ``generation_mwh``, ``curtailed_mwh``, ``delivered_mwh`` [MWh], ``avoided_tco2``
+        [tCO2]; shape (n_points, n_years): ``export_limit_mw`` [MW],
+        ``emission_factor_t_per_mwh`` [tCO2/MWh], ``coal_rate_g_per_kwh`` [gce/kWh].
+
+    Raises
+    ------
+    ValueError
+        The scenario needs the dispatch kernel, or a varied fleet is given by additions.
+    """
+    capacity_mw = capacity_mw or {}
+    if scenario.needs_dispatch:
+        raise ValueError("simulate_numbers: the scenario needs the dispatch kernel: use "
+                         "simulate_batch")
+    sizes = {len(np.asarray(v)) for v in (*capacity_mw.values(), export_limit_mw,
+                                           emission_factor_t_per_mwh) if v is not None}
+    if n_points is not None:
+        sizes.add(int(n_points))
+    if len(sizes) != 1:
+        raise ValueError(f"simulate_numbers: give n_points or arrays of one length, got {sizes}")
+    n = sizes.pop()
+    if memo is None:
+        memo = SimulationMemo()
+    years = np.array(scenario.year_list)
+    n_hours = len(weather)
+    fleets = scenario.fleets
+    shape = scenario.grid.emission_factor_hourly_shape
+    key = (tuple(profile_key(f, scenario.site, weather_meta) for f in fleets),
+           scenario.years, n_hours, None if shape is None else tuple(shape))
+
+    def prepare():
+        profiles = np.vstack([profile_for(f, scenario.site, weather, weather_meta,
+                                          profile_cache, memo) for f in fleets])
+        utc_offset_h = weather_meta.get("utc_offset_h", 0.0)
+        local_hour = (np.arange(n_hours) + _first_local_hour(weather, utc_offset_h)) % 24
+        weights = year_hour_weights(years, n_hours)
+        prepared = kernels.prepare_profiles(profiles, weights,
+                                            carbon.hourly_shape(shape, n_hours, local_hour))
+        return prepared, read_only(weights.sum(axis=1))
+
+    prepared, hours = memo.prepared(key, prepare)
+    installed = np.empty((n, years.size, len(fleets)))
+    effective = np.empty_like(installed)
+    rate = np.empty((1, 1, len(fleets)))
+    for f, cfg in enumerate(fleets):
+        if f in capacity_mw:
+            if cfg.additions_mw is not None:
+                raise ValueError(f"simulate_numbers: [{cfg.technology}.{cfg.name}] is given "
+                                 "by additions_mw: its capacity cannot vary")
+            cap = np.asarray(capacity_mw[f], dtype=float)
+            unit_installed, unit_effective = unit_capacity_paths(cfg, years, memo)
+            np.multiply(unit_installed[None, :], cap[:, None], out=installed[:, :, f])
+            np.multiply(unit_effective[None, :], cap[:, None], out=effective[:, :, f])
+            if not cap.all():  # a zero capacity: the path capacity_paths gives it
+                zero = np.flatnonzero(cap == 0)
+                paths = capacity_paths(cfg.model_copy(update={"capacity_mw": 0.0}), years)
+                installed[zero, :, f], effective[zero, :, f] = paths
+        else:
+            installed[:, :, f], effective[:, :, f] = capacity_paths(cfg, years, memo)
+        rate[0, 0, f] = units.pct_to_fraction(cfg.curtailment_pct)
+    ef, _, limit, coal = _grid_paths(scenario.grid, years)
+    limit = (np.broadcast_to(limit, (n, years.size)) if export_limit_mw is None
+             else np.asarray(export_limit_mw, dtype=float))
+    ef = (np.broadcast_to(ef, (n, years.size)) if emission_factor_t_per_mwh is None
+          else np.asarray(emission_factor_t_per_mwh, dtype=float))
+    out = kernels.annual_energy(None, effective, limit, ef, None, prepared=prepared)
+    # The same arithmetic as simulate_batch: a plain annual curtailment rate applies to
+    # what the export limit left.
+    extra = (out["generation_mwh"] - out["curtailed_mwh"]) * rate
+    curtailed = out["curtailed_mwh"] + extra
+    return {"years": years, "hours_in_year": hours, "installed_mw": installed,
+            "effective_mw": effective, "generation_mwh": out["generation_mwh"],
+            "curtailed_mwh": curtailed, "delivered_mwh": out["generation_mwh"] - curtailed,
+            "avoided_tco2": out["avoided_tco2"] * (1.0 - rate),
+            "export_limit_mw": limit, "emission_factor_t_per_mwh": ef,
+            "coal_rate_g_per_kwh": np.broadcast_to(coal, (n, years.size))}
 
 
 def dispatch_signature(scenario):

@@ -485,7 +485,7 @@ def test_cli_dry_run_prints_size_and_cost(workdir):
     assert result.exit_code == 0, result.output
     assert "points:                 48" in result.output
     assert "4 distinct profiles" in result.output
-    assert "estimated cost:" in result.output and "4 x 0.3 s" in result.output
+    assert "estimated cost:" in result.output and "4 x 0.01 s" in result.output
     assert not (workdir / "never").exists()
 
 

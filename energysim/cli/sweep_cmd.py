@@ -41,7 +41,8 @@ EXIT_INTERRUPTED = 130
               help="Start a Dask LocalCluster of N worker processes on 127.0.0.1 and run there.")
 @click.option("--chunk-size", type=click.IntRange(min=1), default=None,
               help="Points per chunk (unit of work, writing and resuming).  "
-                   "[default: 250; on --resume the first run's]")
+                   "[default: 2,500 when points differ only in capacities, export limit and "
+                   "emission factors, else 250; on --resume the first run's]")
 @click.option("--full-annual/--no-full-annual", default=None,
               help="Also write every point's annual table, one Parquet file per chunk under "
                    "annual/.  [default: no; on --resume the first run's]")
@@ -84,8 +85,8 @@ def sweep(sweep_file, out, overwrite, unit_system, dry_run, workers, scheduler, 
 
     spec = sweep_mod.load_sweep(sweep_file)
     if dry_run:
-        _dry_run(spec, sweep_mod, dask_local or workers, chunk_size or sweep_mod.DEFAULT_CHUNK_SIZE,
-                 dask=bool(scheduler or dask_local))
+        _dry_run(spec, sweep_mod, dask_local or workers, chunk_size,
+                 dask=bool(scheduler or dask_local), full_annual=bool(full_annual))
         return
 
     profile_cache = None
@@ -116,9 +117,10 @@ def sweep(sweep_file, out, overwrite, unit_system, dry_run, workers, scheduler, 
         click.echo(format_summary(outcome, spec, unit_system))
 
 
-def _dry_run(spec, sweep_mod, workers, chunk_size, dask=False):
+def _dry_run(spec, sweep_mod, workers, chunk_size, dask=False, full_annual=False):
     points = sweep_mod.expand(spec)
-    check = sweep_mod.validate_points(spec, points)
+    check = sweep_mod.validate_points(spec, points, vectorised=not full_annual)
+    chunk_size = chunk_size or sweep_mod.default_chunk_size(check)
     n_chunks = -(-len(points) // chunk_size)
     if not dask:
         workers = sweep_mod.effective_workers(len(points), n_chunks, workers)

@@ -63,14 +63,17 @@ Imports inside the package point one way (each module imports only those listed 
 
 - :mod:`~energysim.sweep.spec`: reading and checking the sweep file, parameter specs,
   parameter paths into the base scenario, tag aliases and labels.
-- :mod:`~energysim.sweep.design`: grid / random / Latin-hypercube expansion, tags, point
-  dicts -> validated scenarios (imports ``spec``).
 - :mod:`~energysim.sweep.kpis`: parameter and KPI columns, the ``--full-annual`` table, the
   summary and sensitivity ranks (imports ``spec``).
+- :mod:`~energysim.sweep.numbers`: the vectorised path: points that differ only in numbers
+  (capacities, export limit, emission factors) checked and simulated as arrays, one
+  scenario per structural combination (imports ``kpis``).
+- :mod:`~energysim.sweep.design`: grid / random / Latin-hypercube expansion, tags, point
+  dicts -> validated scenarios (imports ``spec``, ``numbers``).
 - :mod:`~energysim.sweep.store`: the chunk store, manifest, atomic writes, resume checks,
   ``points.parquet`` (imports ``kpis``).
 - :mod:`~energysim.sweep.executors`: :func:`run_chunk`, the local process pool and the Dask
-  path (imports ``spec``, ``design``, ``kpis``).
+  path (imports ``spec``, ``design``, ``kpis``, ``numbers``).
 - :mod:`~energysim.sweep.run`: :func:`run_sweep` and the ``--dry-run`` cost estimate (imports
   all of the above).
 
@@ -103,7 +106,9 @@ from energysim.sweep.run import (
     DEFAULT_CHUNK_SIZE,
     PROFILE_COST_S,
     SIMULATE_COST_S_PER_POINT_YEAR_FLEET,
+    VECTORISED_CHUNK_SIZE,
     SweepOutcome,
+    default_chunk_size,
     estimate_cost,
     run_sweep,
     sweep_points,
@@ -146,5 +151,6 @@ __all__ = [
     "run_dask", "run_local",
     # run
     "DEFAULT_CHUNK_SIZE", "PROFILE_COST_S", "SIMULATE_COST_S_PER_POINT_YEAR_FLEET",
-    "SweepOutcome", "estimate_cost", "run_sweep", "sweep_points",
+    "VECTORISED_CHUNK_SIZE", "SweepOutcome", "default_chunk_size", "estimate_cost", "run_sweep",
+    "sweep_points",
 ]

@@ -4,7 +4,8 @@ Owns the expansion of a :class:`~energysim.sweep.spec.SweepSpec` into :class:`Po
 sampling rule of :mod:`energysim.sweep`), the deterministic point tags, and turning a
 point's codes into its scenario dict and validated ``Scenario`` (:class:`PointBuilder`,
 :func:`validate_points`); imports only ``errors`` and ``scenario`` from energysim and
-:mod:`energysim.sweep.spec` from the package.
+:mod:`energysim.sweep.spec` and :mod:`energysim.sweep.numbers` (the vectorised checks)
+from the package.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pydantic import ValidationError
 
 from energysim.errors import ScenarioError
 from energysim.scenario import STANDALONE_TABLES, Scenario, scenario_from_dict, validate_table
+from energysim.sweep import numbers
 from energysim.sweep.spec import format_number, short_json
 
 #: Validated tables kept per swept table: an in-process run reuses those validated up front
@@ -256,8 +258,12 @@ class PointBuilder:
         return f" [the combination {values}]"
 
 
-def validate_points(spec, points, builder=None, progress=None):
+def validate_points(spec, points, builder=None, progress=None, vectorised=True):
     """Validate every point; return the distinct physics configurations and the timing.
+
+    Points that differ only in numbers are checked as arrays with one scenario per
+    structural combination (:mod:`energysim.sweep.numbers`); the others one scenario
+    per point.
 
     Parameters
     ----------
@@ -265,14 +271,18 @@ def validate_points(spec, points, builder=None, progress=None):
     points : Points
     builder : PointBuilder, optional
     progress : callable, optional
-        Called with the number of points validated so far, now and then.
+        Called with the number of points validated one by one so far, now and then.
+    vectorised : bool
+        Use the vectorised path where the sweep allows it (False: a scenario per point,
+        as ``--full-annual`` needs).
 
     Returns
     -------
     dict
         ``profiles``: {profile identity: (fleet, site)} for every distinct per-unit profile,
         ``groups``: number of distinct physical configurations of whole points,
-        ``seconds_per_point``: validation time per point. [s]
+        ``seconds_per_point``: validation time per point [s], ``plan``: the
+        :class:`~energysim.sweep.numbers.Plan` of the vectorised path, or None.
 
     Raises
     ------
@@ -280,27 +290,29 @@ def validate_points(spec, points, builder=None, progress=None):
         The first invalid point, naming its index, tag and the parameter.
     """
     builder = builder or PointBuilder(spec)
+    start = time.perf_counter()
+    plan = numbers.plan_for(spec, full_annual=not vectorised)
+    if plan is not None:
+        scenarios = numbers.check_points(spec, points, plan, builder, progress)["scenarios"]
+    else:
+        scenarios = _each_point(points, builder, progress)
     profiles = {}
     groups = set()
-    seen = {}
-    start = time.perf_counter()
-    for i, (row, tag) in enumerate(zip(points.codes, points.tags)):
-        scenario = builder.scenario(i, row, tag)
+    for scenario in scenarios:
         site = (scenario.site.latitude, scenario.site.longitude, scenario.site.altitude_m)
         ids = []
         for fleet_cfg in scenario.fleets:
-            # Memoised fleet tables are shared between points: hash each one once. The
-            # entry holds the fleet itself, so its id cannot be reused by another object.
-            known = seen.get(id(fleet_cfg))
-            if known is None or known[1] is not fleet_cfg:
-                known = (fleet_cfg.physics_signature(), fleet_cfg)
-                seen[id(fleet_cfg)] = known
-            ident = (known[0], site)
+            ident = (fleet_cfg.physics_signature(), site)
             profiles.setdefault(ident, (fleet_cfg, scenario.site))
             ids.append(ident)
         groups.add((scenario.years, tuple(ids)))
-        if progress is not None and i % 1000 == 999:
-            progress(i + 1)
     elapsed = time.perf_counter() - start
     return {"profiles": profiles, "groups": len(groups),
-            "seconds_per_point": elapsed / max(len(points), 1)}
+            "seconds_per_point": elapsed / max(len(points), 1), "plan": plan}
+
+
+def _each_point(points, builder, progress):
+    for i, (row, tag) in enumerate(zip(points.codes, points.tags)):
+        yield builder.scenario(i, row, tag)
+        if progress is not None and i % 1000 == 999:
+            progress(i + 1)

@@ -7,7 +7,8 @@ Owns the :class:`Context` sent once to each worker, the :class:`ChunkTask` unit 
 this module, so workers import it as ``energysim.sweep.executors.<function>``. Imports only
 ``errors``, ``kernels`` (to share the cores out among workers) and ``simulate`` (inside
 :func:`run_chunk`) from energysim,
-:mod:`energysim.sweep.spec`, :mod:`energysim.sweep.design` and :mod:`energysim.sweep.kpis`
+:mod:`energysim.sweep.spec`, :mod:`energysim.sweep.design`, :mod:`energysim.sweep.kpis` and
+:mod:`energysim.sweep.numbers` (the vectorised chunks)
 from the package, and ``dask``/``distributed`` only inside :func:`run_dask`.
 """
 
@@ -16,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import signal
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -24,6 +25,7 @@ import pandas as pd
 from energysim.errors import EnergysimError
 from energysim.sweep.design import PointBuilder
 from energysim.sweep.kpis import annual_frame, kpi_columns, parameter_columns
+from energysim.sweep.numbers import chunk_kpis
 from energysim.sweep.spec import SweepSpec
 
 #: A worker process costs a few seconds to start (imports, compiled-kernel load) and a
@@ -52,6 +54,8 @@ class Context:
         Also return each point's annual table.
     token : str
         Unique per run; workers keep one prepared state per token.
+    plan : energysim.sweep.numbers.Plan or None
+        The vectorised path's plan (None: a scenario per point).
     """
 
     spec: SweepSpec
@@ -61,6 +65,7 @@ class Context:
     techs: tuple
     full_annual: bool
     token: str
+    plan: object = None
 
 
 @dataclass(frozen=True)
@@ -85,11 +90,16 @@ class WorkerState:
         Validated tables, reused point after point.
     memo : energysim.simulate.SimulationMemo
         The sweep's profiles (from the context) and capacity paths.
+    representatives : dict
+        The vectorised path's validated scenario of each structural combination met,
+        by :func:`energysim.sweep.numbers.combination_keys` (None: the combination goes
+        point by point).
     """
 
     token: str
     builder: object
     memo: object
+    representatives: dict = field(default_factory=dict)
 
     @classmethod
     def for_context(cls, context, builder=None):
@@ -132,12 +142,19 @@ def run_chunk(context, task, state=None):
 
     if state is None:
         state = _process_state(context)
+    spec = context.spec
+    if context.plan is not None and not context.full_annual:
+        columns = {"point": np.arange(task.start, task.start + len(task.tags), dtype=np.int64),
+                   "tag": np.asarray(task.tags, dtype=object)}
+        columns.update(parameter_columns(spec.parameters, task.codes))
+        columns.update(chunk_kpis(spec, context.plan, context.techs, task.codes, task.tags,
+                                  task.start, context.weather, context.weather_meta, state))
+        return task.chunk_id, pd.DataFrame(columns), None
     builder = state.builder
     indices = range(task.start, task.start + len(task.tags))
     scenarios = [builder.scenario(i, row, tag)
                  for i, row, tag in zip(indices, task.codes, task.tags)]
     arrays = simulate_batch(scenarios, context.weather, context.weather_meta, memo=state.memo)
-    spec = context.spec
     columns = {"point": np.arange(task.start, task.start + len(task.tags), dtype=np.int64),
                "tag": np.asarray(task.tags, dtype=object)}
     columns.update(parameter_columns(spec.parameters, task.codes))

@@ -87,27 +87,51 @@ def kpi_columns(arrays_list, fleet_techs, kpi_years, techs):
     for i, (arrays, fleet_tech) in enumerate(zip(arrays_list, fleet_techs)):
         key = (int(arrays.years[0]), int(arrays.years.size), tuple(fleet_tech))
         groups.setdefault(key, []).append(i)
-    for (first, n_years, fleet_tech), members in groups.items():
-        rows = np.asarray(members)
+    for (first, _, fleet_tech), members in groups.items():
         stack = {name: np.stack([getattr(arrays_list[i], name) for i in members])
                  for name in ("delivered_mwh", "installed_mw", "curtailed_mwh", "avoided_tco2")}
-        hours = arrays_list[members[0]].hours_in_year
-        at = {y: y - first for y in kpi_years if 0 <= y - first < n_years}
-        fleet_tech = np.asarray(fleet_tech)
-        for tech in techs:
-            mask = fleet_tech == tech
-            delivered = stack["delivered_mwh"][:, :, mask].sum(axis=2)
-            installed = stack["installed_mw"][:, :, mask].sum(axis=2)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                factor = np.where(installed > 0, delivered / installed / hours[None, :], 0.0)
-            for year, r in at.items():
-                out[f"delivered_mwh_{tech}_{year}"][rows] = delivered[:, r]
-                out[f"capacity_factor_{tech}_{year}"][rows] = factor[:, r]
-        out["curtailed_mwh_total"][rows] = stack["curtailed_mwh"].sum(axis=(1, 2))
-        cumulative = np.cumsum(stack["avoided_tco2"].sum(axis=2), axis=1)
-        for year, r in at.items():
-            out[f"cumulative_avoided_tco2_{year}"][rows] = cumulative[:, r]
+        fill_kpis(out, np.asarray(members), stack, arrays_list[members[0]].hours_in_year,
+                  first, fleet_tech, kpi_years, techs)
     return out
+
+
+def fill_kpis(out, rows, stack, hours, first_year, fleet_tech, kpi_years, techs):
+    """Write the KPIs of points of one shape into rows of the KPI columns.
+
+    Parameters
+    ----------
+    out : dict of str to ndarray
+        The columns of :func:`kpi_schema`, filled in place at ``rows``.
+    rows : ndarray of int
+        Rows of ``out`` the points go to.
+    stack : dict of str to ndarray
+        ``delivered_mwh``, ``installed_mw``, ``curtailed_mwh``, ``avoided_tco2``, each
+        shape (n_points, n_years, n_fleets). [MWh], [MW], [MWh], [tCO2]
+    hours : ndarray, shape (n_years,)
+        Hours in each simulated year. [h]
+    first_year : int
+        The first simulated year.
+    fleet_tech : sequence of str
+        Technology of each fleet.
+    kpi_years : sequence of int
+    techs : sequence of str
+    """
+    n_years = stack["delivered_mwh"].shape[1]
+    at = {y: y - first_year for y in kpi_years if 0 <= y - first_year < n_years}
+    fleet_tech = np.asarray(fleet_tech)
+    for tech in techs:
+        mask = fleet_tech == tech
+        delivered = stack["delivered_mwh"][:, :, mask].sum(axis=2)
+        installed = stack["installed_mw"][:, :, mask].sum(axis=2)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            factor = np.where(installed > 0, delivered / installed / hours[None, :], 0.0)
+        for year, r in at.items():
+            out[f"delivered_mwh_{tech}_{year}"][rows] = delivered[:, r]
+            out[f"capacity_factor_{tech}_{year}"][rows] = factor[:, r]
+    out["curtailed_mwh_total"][rows] = stack["curtailed_mwh"].sum(axis=(1, 2))
+    cumulative = np.cumsum(stack["avoided_tco2"].sum(axis=2), axis=1)
+    for year, r in at.items():
+        out[f"cumulative_avoided_tco2_{year}"][rows] = cumulative[:, r]
 
 
 def parameter_columns(params, codes):
