@@ -36,9 +36,17 @@ shared machine drift, ratios hold) and its target, with MET / NOT MET:
        (<= 5 ms), the cost per design as the batch grows, and a cold 1,000-point LHS design
        sweep (<= 60 s).
 
+``big_sweep`` (only with ``--big``, or ``--only big_sweep``)
+    2c. A 1,000,000-point sweep (40 million scenario-years) on 2 worker processes,
+    interrupted with Ctrl-C and completed with ``--resume``: <= 5 min, <= 2 GB peak
+    memory of the command and its workers, each point once and equal to the per-point
+    path (issue 13).
+
 ``--quick`` runs tiny sizes only: it checks that the benchmarks still run, never that they
 are fast (targets are then reported as "not judged"). Nothing here is imported by the
 package or by the unit tests except through ``python -m benchmarks --quick``.
 """
 
 MODULES = ("kernel", "end_to_end", "cli", "growth", "dispatch", "ensemble", "app", "design")
+#: Benchmarks that take minutes: run with ``--big`` (or named in ``--only``).
+BIG_MODULES = ("big_sweep",)

@@ -1,4 +1,4 @@
-"""``python -m benchmarks [--quick] [--only kernel end_to_end cli growth] [--json PATH]``.
+"""``python -m benchmarks [--quick] [--big] [--only kernel end_to_end ...] [--json PATH]``.
 
 Prints every figure next to its reference ratio and its target, one ``TARGET <id> ...:
 MET | NOT MET`` line per target, and a summary. Exits 0 whether targets are met or not (a
@@ -14,7 +14,7 @@ import sys
 import time
 import traceback
 
-from benchmarks import MODULES
+from benchmarks import BIG_MODULES, MODULES
 from benchmarks._common import Report, machine
 
 
@@ -23,8 +23,10 @@ def main(argv=None):
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true",
                         help="tiny sizes: check that the benchmarks run, not that they are fast")
-    parser.add_argument("--only", nargs="+", choices=MODULES, default=list(MODULES),
-                        help="run only these benchmarks")
+    parser.add_argument("--big", action="store_true",
+                        help="also run the big benchmarks (a 1,000,000-point sweep: minutes)")
+    parser.add_argument("--only", nargs="+", choices=MODULES + BIG_MODULES,
+                        default=list(MODULES), help="run only these benchmarks")
     parser.add_argument("--json", metavar="PATH", help="also write all figures to PATH")
     args = parser.parse_args(argv)
 
@@ -37,8 +39,9 @@ def main(argv=None):
     report.figures["machine"] = info
     crashed = []
     t0 = time.perf_counter()
-    for name in MODULES:
-        if name not in args.only:
+    selected = [*args.only, *(BIG_MODULES if args.big else ())]
+    for name in MODULES + BIG_MODULES:
+        if name not in selected:
             continue
         try:
             importlib.import_module(f"benchmarks.{name}").run(report, args.quick)

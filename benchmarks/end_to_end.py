@@ -1,4 +1,5 @@
-"""Target 2: a 10,000-point sweep from a sweep file against the naive per-scenario-year loop.
+"""Targets 2 and 2b: a 10,000-point sweep from a sweep file against the naive per-scenario-year
+loop (one worker), and two worker processes against one.
 
 Fast path: ``energysim.sweep.run_sweep`` on ``benchmarks/sweeps/potential-10000.toml`` in
 a fresh process with an empty profile cache, one local worker (the kernels already use
@@ -7,6 +8,8 @@ every core through numba threads), timed from ``load_sweep`` to the written
 configurations (computed once each, then cached), every chunk and its file. Imports and
 the JIT load of the kernels happen before the timer. The same sweep is then rerun in the
 same process with the profile cache warm, for the figure a user sees the second time.
+Target 2b runs the same sweep, cold, with two local worker processes (one numba thread
+each; their start-up overlaps the weather and the physics) and compares the times.
 
 Naive loop (the reference): what a straightforward script would do for every scenario and
 year: build a pvlib ``PVSystem``/``Location``/``ModelChain`` (PVWatts DC and inverter,
@@ -34,6 +37,7 @@ SWEEP_FILE = REPO / "benchmarks" / "sweeps" / "potential-10000.toml"
 FULL = {"samples": None, "naive_scenario_years": 7, "workers": (1, 2)}
 QUICK = {"samples": 20, "naive_scenario_years": 1, "workers": (1,)}
 TARGET_RATIO = 10_000.0
+TARGET_TWO_WORKERS = 1.6
 TURBINE = "E-115/3000"
 
 
@@ -174,7 +178,7 @@ def measure_sweep(samples=None, workers=1):
 
 
 def run(report, quick):
-    """Target 2."""
+    """Targets 2 and 2b."""
     sizes = QUICK if quick else FULL
     report.section("2. end to end: sweep file -> points.parquet vs naive ModelChain loop")
     naive = in_child("end_to_end:measure_naive", n_scenario_years=sizes["naive_scenario_years"])
@@ -205,10 +209,20 @@ def run(report, quick):
                    f"{fmt_s(warm_per_sy)} per scenario-year = "
                    f"{fmt_x(naive['median_s'] / warm_per_sy)} the naive loop ({phases})")
         report.row("  peak memory (ru_maxrss, main process)", f"{fast['rss_peak_mb']:.0f} MiB")
-    best = min(runs, key=lambda r: r["cold_s"])
-    ratio = naive["median_s"] / (best["cold_s"] / sy)
+    first = runs[0]  # one worker: target 2
+    ratio = naive["median_s"] / (first["cold_s"] / sy)
     budget = naive["median_s"] * sy / TARGET_RATIO
     report.judge("2", "end-to-end sweep speed-up per scenario-year (physics included)",
-                 f"{fmt_x(ratio)} ({fmt_s(best['cold_s'])} for {sy:,} scenario-years with "
-                 f"{best['workers']} worker(s); the target allows {fmt_s(budget)})",
+                 f"{fmt_x(ratio)} ({fmt_s(first['cold_s'])} for {sy:,} scenario-years with "
+                 f"1 worker; the target allows {fmt_s(budget)})",
                  f">= x {TARGET_RATIO:,.0f}", ratio >= TARGET_RATIO)
+    if len(runs) > 1:  # two workers against one: target 2b
+        two = runs[1]
+        speedup = first["cold_s"] / two["cold_s"]
+        report.judge("2b", "2 worker processes against 1 on the same sweep, cold cache",
+                     f"{fmt_x(speedup)} faster ({fmt_s(two['cold_s'])} against "
+                     f"{fmt_s(first['cold_s'])})", f">= x {TARGET_TWO_WORKERS:.1f}",
+                     speedup >= TARGET_TWO_WORKERS)
+    else:
+        report.judge("2b", "2 worker processes against 1 on the same sweep, cold cache",
+                     "not run", f">= x {TARGET_TWO_WORKERS:.1f}", None)

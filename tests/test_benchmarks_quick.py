@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-TARGETS = ("1a", "1b", "2", "3a", "3b", "4a", "4b", "5", "6", "7a", "7b", "7c", "7d", "7e")
+TARGETS = ("1a", "1b", "2", "2b", "3a", "3b", "4a", "4b", "5", "6", "7a", "7b", "7c", "7d", "7e")
 
 
 @pytest.mark.slow
@@ -20,4 +20,17 @@ def test_quick_benchmarks_run_and_print_every_target(repo_root, tmp_path):
         hits = [line for line in lines if line.startswith(f"TARGET {key} ")]
         assert hits, f"no TARGET {key} line in:\n{proc.stdout[-3000:]}"
         assert all(": not judged" in line for line in hits)  # --quick never judges speed
+    assert "CRASHED" not in proc.stdout
+
+
+@pytest.mark.slow
+def test_big_sweep_benchmark_interrupts_resumes_and_checks_its_points(repo_root, tmp_path):
+    """``--big``'s target 2c at tiny size: Ctrl-C, ``--resume``, every point once and equal."""
+    env = {**os.environ, "ENERGYSIM_CACHE_DIR": str(tmp_path / "cache"), "TMPDIR": str(tmp_path)}
+    proc = subprocess.run([sys.executable, "-m", "benchmarks", "--quick", "--only", "big_sweep"],
+                          cwd=repo_root, env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "3,000 rows   each point once: True; 20 random points equal the per-point " \
+           "path: True" in proc.stdout
+    assert [line for line in proc.stdout.splitlines() if line.startswith("TARGET 2c ")]
     assert "CRASHED" not in proc.stdout

@@ -2,8 +2,8 @@
 
 Owns the :class:`Context` sent once to each worker, the :class:`ChunkTask` unit of work,
 :func:`run_chunk` and the per-process worker state, and the two executors: a local
-``forkserver`` process pool with an initializer (:func:`run_local`) and a Dask cluster
-(:func:`run_dask`). Everything submitted to a pool or to Dask is a top-level function of
+``forkserver`` process pool started ahead of the work (:class:`LocalPool`,
+:func:`run_local`) and a Dask cluster (:func:`run_dask`). Everything submitted to a pool or to Dask is a top-level function of
 this module, so workers import it as ``energysim.sweep.executors.<function>``. Imports only
 ``errors``, ``kernels`` (to share the cores out among workers) and ``simulate`` (inside
 :func:`run_chunk`) from energysim,
@@ -16,7 +16,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import pickle
 import signal
+import tempfile
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -194,20 +197,27 @@ def _set_numba_threads(n_threads):
         kernels.set_threads(n_threads)
 
 
-def _pool_init(context, n_threads=0):
-    global _POOL_CONTEXT
-    _POOL_CONTEXT = context
+def _pool_init(n_threads=0):
     _set_numba_threads(n_threads)
     # Ctrl-C is the parent's to handle: it stops submitting, and workers end after their
     # current chunk instead of each printing a traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Load the compiled kernels now, while the parent loads the weather and the profiles.
+    from energysim import kernels
+
+    kernels.annual_energy([[0.5, 0.5]], [[[10.0]]], [[4.0]], [[0.5]], [[1.0, 1.0]])
 
 
-_POOL_CONTEXT = None
+def _pool_ready():
+    return os.getpid()
 
 
-def _pool_task(task):
-    return run_chunk(_POOL_CONTEXT, task)
+def _pool_task(context_path, token, task):
+    context = _PROCESS_STATE.get("context")
+    if context is None or context.token != token:  # the first chunk of a sweep: read it once
+        with open(context_path, "rb") as stream:
+            context = _PROCESS_STATE["context"] = pickle.load(stream)
+    return run_chunk(context, task)
 
 
 def _dask_task(context, task, n_threads=0):
@@ -229,13 +239,83 @@ def effective_workers(n_points, n_tasks, workers, min_points_per_worker=MIN_POIN
     return max(1, min(workers, n_tasks, n_points // max(min_points_per_worker, 1)))
 
 
-def run_local(context, tasks, workers, on_result, min_points_per_worker=MIN_POINTS_PER_WORKER,
-              state=None):
-    """Run chunk tasks in this process or in a pool of worker processes.
+class LocalPool:
+    """Local worker processes for the chunks of one sweep, started before the work is known.
 
-    The context goes to each worker once, through the pool's initializer. Workers are
-    started with ``forkserver`` (never a bare ``fork`` of a process that may already run
-    numba's OpenMP threads, which aborts the child).
+    A worker takes about a second to start (the ``forkserver`` imports the simulation
+    stack once, each worker forks from it and loads the compiled kernels): a pool started
+    first does that while this process loads the weather and computes the profiles.
+    Workers are started with ``forkserver`` (never a bare ``fork`` of a process that may
+    already run numba's threads, which aborts the child) and share the cores out
+    (:func:`numba_threads_per_worker`). The context of a run goes to the workers through
+    one temporary file, pickled once and read once by each worker.
+
+    Parameters
+    ----------
+    workers : int
+        Worker processes (at least 2; one runs in this process, without a pool).
+    """
+
+    def __init__(self, workers):
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        if "forkserver" in multiprocessing.get_all_start_methods():
+            mp_context = multiprocessing.get_context("forkserver")
+            # The server imports the simulation stack once; each worker forks from it ready.
+            mp_context.set_forkserver_preload(["energysim.sweep", "energysim.simulate"])
+        else:  # pragma: no cover - Windows, macOS without forkserver
+            mp_context = multiprocessing.get_context("spawn")
+        self.workers = int(workers)
+        self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=mp_context,
+                                         initializer=_pool_init,
+                                         initargs=(numba_threads_per_worker(self.workers),))
+        # Processes start with the first submission: submit now, so they start now.
+        self._ready = [self._pool.submit(_pool_ready) for _ in range(self.workers)]
+
+    def run(self, context, tasks, on_result):
+        """Run chunk tasks on the workers; ``on_result`` gets each result, as they complete.
+
+        Raises
+        ------
+        BaseException
+            Whatever a chunk or ``on_result`` raised, or KeyboardInterrupt: the pool is then
+            stopped at once (chunks being computed are lost and recomputed on --resume;
+            completed ones are already on disk).
+        """
+        from concurrent.futures import FIRST_COMPLETED, wait
+
+        descriptor, path = tempfile.mkstemp(prefix="energysim-sweep-", suffix=".pickle")
+        try:
+            with os.fdopen(descriptor, "wb") as stream:
+                pickle.dump(context, stream, protocol=pickle.HIGHEST_PROTOCOL)
+            pending = {self._pool.submit(_pool_task, path, context.token, task)
+                       for task in tasks}
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    on_result(future.result())
+        except BaseException:
+            self.close(cancel=True)
+            raise
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+
+    def close(self, cancel=False):
+        """Stop the workers: after their work, or at once with ``cancel``."""
+        if not cancel:
+            self._pool.shutdown(wait=True)
+            return
+        processes = list((getattr(self._pool, "_processes", None) or {}).values())
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
+
+
+def run_local(context, tasks, workers, on_result, min_points_per_worker=MIN_POINTS_PER_WORKER,
+              state=None, pool=None):
+    """Run chunk tasks in this process or in a pool of worker processes.
 
     Parameters
     ----------
@@ -250,43 +330,24 @@ def run_local(context, tasks, workers, on_result, min_points_per_worker=MIN_POIN
         starting a worker costs more than a small sweep.
     state : WorkerState, optional
         For chunks run in this process (e.g. with the tables the caller validated).
+    pool : LocalPool, optional
+        Workers already started (used whatever the rule above says; the caller closes
+        it); default: a pool started here and closed at the end.
     """
     if not tasks:
         return
     workers = effective_workers(sum(len(task.tags) for task in tasks), len(tasks), workers,
                                 min_points_per_worker)
-    if workers <= 1:
+    if pool is None and workers <= 1:
         state = state or WorkerState.for_context(context)
         for task in tasks:
             on_result(run_chunk(context, task, state))
         return
-    import multiprocessing
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        mp_context = multiprocessing.get_context("forkserver")
-        # The server imports the simulation stack once; each worker forks from it ready.
-        mp_context.set_forkserver_preload(["energysim.sweep", "energysim.simulate"])
-    else:  # pragma: no cover - Windows, macOS without forkserver
-        mp_context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp_context,
-                               initializer=_pool_init,
-                               initargs=(context, numba_threads_per_worker(workers)))
-    try:
-        pending = {pool.submit(_pool_task, task) for task in tasks}
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                on_result(future.result())
-    except BaseException:
-        # Interrupted (Ctrl-C) or failed: stop now. Chunks being computed are lost and
-        # will be recomputed on --resume; completed ones are already on disk.
-        processes = list((getattr(pool, "_processes", None) or {}).values())
-        pool.shutdown(wait=False, cancel_futures=True)
-        for process in processes:
-            process.terminate()
-        raise
-    pool.shutdown(wait=True)
+    own = pool is None
+    pool = pool or LocalPool(workers)
+    pool.run(context, tasks, on_result)
+    if own:
+        pool.close()
 
 
 def run_dask(context, tasks, on_result, scheduler=None, dask_local=None):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import time
 import uuid
 from dataclasses import dataclass
@@ -25,7 +26,9 @@ from energysim.sweep.executors import (
     MIN_POINTS_PER_WORKER,
     ChunkTask,
     Context,
+    LocalPool,
     WorkerState,
+    effective_workers,
     run_dask,
     run_local,
 )
@@ -196,56 +199,70 @@ def run_sweep(spec, out_dir, *, workers=1, scheduler=None, dask_local=None, chun
         chunk_size = old["chunk_size"] if old else default_chunk_size(check)
     t_validate = time.perf_counter()
     logger.info("validate %d points: %.2f s", len(points), t_validate - t0)
-    from energysim.cache import WeatherCache
+    pool = None
+    if not (scheduler or dask_local or resume):
+        n_local = effective_workers(len(points), math.ceil(len(points) / chunk_size), workers,
+                                    min_points_per_worker)
+        if n_local > 1:  # the workers start while the weather loads and the physics runs
+            pool = LocalPool(n_local)
+    try:
+        from energysim.cache import WeatherCache
 
-    weather_cache = (WeatherCache(Path(profile_cache.folder) / "weather")
-                     if getattr(profile_cache, "folder", None) is not None else None)
-    weather, meta = load_scenario_weather(spec.base, weather_cache)
-    for site in {site for _, site in check["profiles"].values()} - {spec.base.site}:
-        # a swept site: the weather must suit each point's site too
-        meta = check_weather_distance(spec.base.model_copy(update={"site": site}), meta)
-    t_weather = time.perf_counter()
-    logger.info("weather %s: %.2f s", spec.base.weather.source, t_weather - t_validate)
-    manifest = manifest_for(spec, points, chunk_size, full_annual, meta.get("sha256"))
-    todo = open_store(folder, manifest, resume=resume, overwrite=overwrite,
-                      force_changed=force_changed, where=spec.where)
-    copy_inputs(folder, spec)
-    profiles = {}
-    if todo:  # distinct PV designs are computed in batches (issue 15)
-        profiles = profiles_for(check["profiles"].values(), weather, meta, profile_cache)
-    t_profiles = time.perf_counter()
-    logger.info("physics, %d distinct profiles: %.2f s", len(profiles), t_profiles - t_weather)
-    techs = technologies(spec)
-    context = Context(spec=spec, weather=weather, weather_meta=meta, profiles=profiles,
-                      techs=techs, full_annual=full_annual, token=uuid.uuid4().hex,
-                      plan=check["plan"])
-    tasks = [ChunkTask(chunk_id=i, start=i * chunk_size,
-                       codes=points.codes[i * chunk_size:(i + 1) * chunk_size],
-                       tags=tuple(points.tags[i * chunk_size:(i + 1) * chunk_size]))
-             for i in todo]
-    total = sum(len(t.tags) for t in tasks)
-    done = 0
-    if on_progress is not None:
-        on_progress(0, total)
-    written = set()
-
-    def on_result(result):
-        nonlocal done
-        chunk_id = result[0]
-        if chunk_id in written:  # a duplicate result (rescheduled task): already stored
-            return
-        write_chunk(folder, spec, techs, result)
-        written.add(chunk_id)
-        done += len(result[1])
+        weather_cache = (WeatherCache(Path(profile_cache.folder) / "weather")
+                         if getattr(profile_cache, "folder", None) is not None else None)
+        weather, meta = load_scenario_weather(spec.base, weather_cache)
+        for site in {site for _, site in check["profiles"].values()} - {spec.base.site}:
+            # a swept site: the weather must suit each point's site too
+            meta = check_weather_distance(spec.base.model_copy(update={"site": site}), meta)
+        t_weather = time.perf_counter()
+        logger.info("weather %s: %.2f s", spec.base.weather.source, t_weather - t_validate)
+        manifest = manifest_for(spec, points, chunk_size, full_annual, meta.get("sha256"))
+        todo = open_store(folder, manifest, resume=resume, overwrite=overwrite,
+                          force_changed=force_changed, where=spec.where)
+        copy_inputs(folder, spec)
+        profiles = {}
+        if todo:  # distinct PV designs are computed in batches (issue 15)
+            profiles = profiles_for(check["profiles"].values(), weather, meta, profile_cache)
+        t_profiles = time.perf_counter()
+        logger.info("physics, %d distinct profiles: %.2f s", len(profiles),
+                    t_profiles - t_weather)
+        techs = technologies(spec)
+        context = Context(spec=spec, weather=weather, weather_meta=meta, profiles=profiles,
+                          techs=techs, full_annual=full_annual, token=uuid.uuid4().hex,
+                          plan=check["plan"])
+        tasks = [ChunkTask(chunk_id=i, start=i * chunk_size,
+                           codes=points.codes[i * chunk_size:(i + 1) * chunk_size],
+                           tags=tuple(points.tags[i * chunk_size:(i + 1) * chunk_size]))
+                 for i in todo]
+        total = sum(len(t.tags) for t in tasks)
+        done = 0
         if on_progress is not None:
-            on_progress(done, total)
+            on_progress(0, total)
+        written = set()
 
-    if scheduler or dask_local:
-        run_dask(context, tasks, on_result, scheduler=scheduler, dask_local=dask_local)
-    else:
-        # Chunks run in this process reuse the tables validated above.
-        run_local(context, tasks, workers, on_result, min_points_per_worker,
-                  state=WorkerState.for_context(context, builder))
+        def on_result(result):
+            nonlocal done
+            chunk_id = result[0]
+            if chunk_id in written:  # a duplicate result (rescheduled task): already stored
+                return
+            write_chunk(folder, spec, techs, result)
+            written.add(chunk_id)
+            done += len(result[1])
+            if on_progress is not None:
+                on_progress(done, total)
+
+        if scheduler or dask_local:
+            run_dask(context, tasks, on_result, scheduler=scheduler, dask_local=dask_local)
+        else:
+            # Chunks run in this process reuse the tables validated above.
+            run_local(context, tasks, workers, on_result, min_points_per_worker,
+                      state=WorkerState.for_context(context, builder), pool=pool)
+    except BaseException:
+        if pool is not None:
+            pool.close(cancel=True)
+        raise
+    if pool is not None:
+        pool.close()
     t_chunks = time.perf_counter()
     logger.info("kernels, %d chunks of up to %d points on %s: %.2f s", len(tasks), chunk_size,
                 "Dask" if scheduler or dask_local else f"up to {workers} local process(es)",

@@ -248,12 +248,14 @@ def combine_chunks(folder, spec, techs, n_points, cn_units=False):
             raise OutputError(f"{path}: unreadable chunk ({err}): delete it and pass "
                               "--resume") from None
     frame = (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame())
+    del frames  # a million points: each copy of the table is ~0.3 GB
     points = frame["point"].to_numpy() if len(frame) else np.array([], dtype=np.int64)
     if len(points) != n_points or len(np.unique(points)) != n_points:
         raise OutputError(f"{folder}: the chunks hold {len(points)} rows for {n_points} points "
                           f"({len(points) - len(np.unique(points))} repeated): pass --resume to "
                           "complete, or --overwrite to start again")
-    frame = frame.sort_values("point", kind="stable", ignore_index=True)
+    if not (np.diff(points) > 0).all():  # chunk files in name order are in point order
+        frame = frame.sort_values("point", kind="stable", ignore_index=True)
     schema = {"point": ("-", "point index in the sweep"), "tag": ("-", "point tag"),
               **parameter_schema(spec.parameters), **kpi_schema(spec.kpi_years, techs)}
     if cn_units:
@@ -266,7 +268,7 @@ def combine_chunks(folder, spec, techs, n_points, cn_units=False):
 
 
 def _with_cn_columns(frame, schema):
-    frame = frame.copy()
+    # Adds columns to ``frame`` itself (the caller's own table; no copy of a large table).
     schema = dict(schema)
     for column in list(frame.columns):
         if column.startswith("delivered_mwh_"):
