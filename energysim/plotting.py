@@ -19,6 +19,7 @@ import functools
 import io
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -516,18 +517,62 @@ def cumulative_avoided_figure(result, milestones=True, units="cn"):
     return fig
 
 
+def figure_pngs(result, units="cn"):
+    """The standard run figures as PNG images: ``[(file name, bytes), ...]``.
+
+    Parameters
+    ----------
+    result : Result-like
+        ``name``, ``annual``, ``totals`` and ``summary`` (the hourly tables are not used).
+    units : {"cn", "si"}
+        See the figure functions.
+
+    Returns
+    -------
+    list of (str, bytes)
+        One entry per name of :data:`FIGURE_FILES`, in that order.
+    """
+    return [(name, png_bytes(draw(result, units=units)))
+            for name, draw in zip(FIGURE_FILES, (installed_capacity_figure,
+                                                 annual_generation_figure,
+                                                 cumulative_avoided_figure))]
+
+
 def save_figures(result, folder, units="cn"):
     """Draw the standard run figures into ``folder`` as PNG files. [list of Path]
 
     ``units`` is ``"cn"`` (Chinese and SI units) or ``"si"``; see the figure functions.
     """
+    return write_pngs(figure_pngs(result, units=units), folder)
+
+
+def write_pngs(images, folder):
+    """Write the images of :func:`figure_pngs` into ``folder``. [list of Path]
+
+    Plain writes: the run figures go into a result folder being staged, which appears
+    whole or not at all (:func:`energysim.results.write_result`).
+    """
     paths = []
-    for name, draw in zip(FIGURE_FILES, (installed_capacity_figure, annual_generation_figure,
-                                         cumulative_avoided_figure)):
-        path = folder / name
-        path.write_bytes(png_bytes(draw(result, units=units)))
+    for name, data in images:
+        path = Path(folder) / name
+        path.write_bytes(data)
         paths.append(path)
     return paths
+
+
+def prepare():
+    """Import matplotlib's figure and Agg canvas, find the CJK font and draw one small text.
+
+    What the first figure of a process would otherwise pay for (about 0.3-0.5 s), done
+    ahead, e.g. by the figure process of ``energysim run`` while the simulation runs. The
+    figures drawn afterwards are the same bytes.
+    """
+    import matplotlib
+
+    with matplotlib.rc_context(font_rc()):
+        fig, ax = _subplots(figsize=(1, 1))
+        ax.set_title("年 year 0")
+        png_bytes(fig, dpi=10)
 
 
 # --------------------------------------------------------------------------- comparisons
