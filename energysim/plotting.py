@@ -368,7 +368,7 @@ def _subplots(*args, figsize, layout=None, **kwargs):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=figsize, layout=layout)
+    fig = Figure(figsize=figsize, layout=layout, dpi=COMPARISON_DPI)
     FigureCanvasAgg(fig)
     return fig, fig.subplots(*args, **kwargs)
 
@@ -509,7 +509,6 @@ def cumulative_avoided_figure(result, milestones=True, units="cn"):
     if stones:
         for stone in stones:
             ax.axvline(stone["year"], color="grey", lw=0.8, ls="--", zorder=0)
-        fig.tight_layout()
         height = labels_above(ax, [(s["year"], milestone_text(s["label"], units))
                                    for s in stones])
         ax.set_title(title, pad=height + 6)
