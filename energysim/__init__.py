@@ -24,12 +24,6 @@ compare(results, years=None) -> pandas.DataFrame
 
 import importlib
 import logging
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("energysim")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0.0.0+unknown"
 
 logging.getLogger("energysim").addHandler(logging.NullHandler())
 
@@ -46,8 +40,21 @@ _LAZY = {
 __all__ = ["__version__", *_LAZY]
 
 
+def _installed_version():
+    # importlib.metadata costs 30-60 ms to import: paid only by those who ask.
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("energysim")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "0.0.0+unknown"
+
+
 def __getattr__(name):
-    """Import a public function on first use (PEP 562)."""
+    """Import a public function (or read ``__version__``) on first use (PEP 562)."""
+    if name == "__version__":
+        globals()[name] = value = _installed_version()
+        return value
     target = _LAZY.get(name)
     if target is None:
         raise AttributeError(f"module 'energysim' has no attribute {name!r}")
@@ -58,4 +65,4 @@ def __getattr__(name):
 
 
 def __dir__():
-    return sorted({*globals(), *_LAZY})
+    return sorted({*globals(), *_LAZY, "__version__"})
