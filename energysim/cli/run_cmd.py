@@ -193,10 +193,11 @@ def run_many(paths, out, *, overwrite, unit_system, hourly_years, jobs, plots, c
     with contextlib.ExitStack() as stack:
         stack.enter_context(collector_thawed())
         figure_process = None
-        if plots and not parallel and fork_available():
-            figure_process = stack.enter_context(FigureProcess())
         with collector_paused():
             scenarios = load_all(paths, hourly_years)
+            if plots and not parallel and fork_available():
+                import energysim.simulate  # noqa: F401 - the child inherits pandas, numpy
+                figure_process = stack.enter_context(FigureProcess())
             weathers = check_inputs(scenarios, out, overwrite, cache, n_weather_years)
         args = [(s, out, overwrite, unit_system, plots, cache, w, n_weather_years)
                 for s, w in zip(scenarios, weathers)]
