@@ -5,8 +5,9 @@ Owns that child process; imports ``plotting`` (in the child) and ``errors``.
 A second ``energysim run`` of a scenario spends about as long on its three PNG figures
 (importing matplotlib, loading the CJK font, drawing) as on everything else (importing
 numba and pandas, loading the cached kernels, simulating, writing the tables). On Linux
-the figures therefore get their own process, forked when ``run`` starts, before the
-parent loads anything heavy: it imports matplotlib and pandas and draws a small text
+the figures therefore get their own process, forked once the parent has imported pandas
+and numba (so the child shares them instead of importing them again) and before the
+first kernel call: it imports matplotlib and draws a small text
 (:func:`energysim.plotting.prepare`) while the parent simulates, then receives each
 result's small tables (``annual``, ``totals``, ``summary``; not the hourly year) and
 sends back the PNG images as bytes. The parent writes them into the result folder it is
@@ -47,7 +48,8 @@ class ChildTraceback(Exception):
 class FigureProcess:
     """A forked child that draws the run figures (see the module docstring).
 
-    Start it before the heavy imports; :meth:`submit` one result at a time and
+    Start it before numba's first kernel call (its threads must not exist when the
+    process forks); :meth:`submit` one result at a time and
     :meth:`receive` its images before submitting the next; :meth:`close` it (it is also
     a context manager). Use it only where :func:`fork_available`.
     """

@@ -5,7 +5,7 @@ Owns the printing of the milestone table; imports ``scenario``, ``simulate``, ``
 
 Start-up is a large part of a run of one scenario (about half of a second run, whose
 weather and profiles come from the disk caches), so ``run`` does two things for it: the
-figures are drawn in a child process forked before the heavy imports (on Linux; see
+figures are drawn in a child process forked before the first kernel call (on Linux; see
 :mod:`energysim.cli.figure_process`), and the simulation stack is imported with Python's
 cyclic garbage collector paused (:func:`collector_paused`).
 """
@@ -185,7 +185,9 @@ def run_many(paths, out, *, overwrite, unit_system, hourly_years, jobs, plots, c
     """Run each scenario (in ``jobs`` processes) and print its milestone table.
 
     Scenarios run one after the other draw their figures in one
-    :class:`~energysim.cli.figure_process.FigureProcess`, started here, first of all.
+    :class:`~energysim.cli.figure_process.FigureProcess`, forked here once the scenarios
+    are loaded and the simulation stack imported; with ``jobs`` > 1 each worker draws its
+    own.
     """
     from energysim.cli.figure_process import FigureProcess, fork_available
 
