@@ -342,16 +342,25 @@ def identical_to(series):
 #: Dash patterns and markers of lines drawn over an identical earlier one: the dashes
 #: leave gaps where the line beneath shows, the markers name the line on top.
 _OVERLAY_MARKERS = ("o", "s", "^", "D", "v", "P")
+#: Size of an overlay's hollow marker: larger than the dot of the line beneath (5 pt,
+#: :func:`_markers`), which shows inside it, so a single year of two identical scenarios
+#: still shows both. [pt]
+OVERLAY_MARKER_PT = 10
 
 
 def overlay_style(rank, n_points):
-    """Line style of the ``rank``-th line (1, 2, ...) that coincides with an earlier one. [dict]"""
+    """Line style of the ``rank``-th line (1, 2, ...) that coincides with an earlier one. [dict]
+
+    Dashed, with hollow markers (no fill) a size larger per rank, so that the line and
+    the markers beneath show through and around them.
+    """
     marker = _OVERLAY_MARKERS[(rank - 1) % len(_OVERLAY_MARKERS)]
     every = max(1, n_points // 8)
     # Dashes of 3.5 pt in 12: up to three overlays, phase-shifted, leave the line beneath
     # showing between them.
-    return {"ls": ((4.0 * (rank - 1)) % 12.0, (3.5, 8.5)), "lw": 1.8, "marker": marker, "ms": 6,
-            "mfc": "white", "markevery": ((rank * max(1, every // 3)) % every, every)}
+    return {"ls": ((4.0 * (rank - 1)) % 12.0, (3.5, 8.5)), "lw": 1.8, "marker": marker,
+            "ms": OVERLAY_MARKER_PT + 3 * (rank - 1), "mfc": "none", "mew": 1.5,
+            "markevery": ((rank * max(1, every // 3)) % every, every)}
 
 
 def identical_note(name, system):
@@ -823,18 +832,21 @@ def cumulative_avoided_comparison_figure(results, labels=None, peak_year=2030,
         ax.axvline(year, color="#555555", lw=1, ls="--", zorder=0)
     value_axis(ax, CUMULATIVE_CO2, units)
     ax.grid(alpha=0.3)
-    ax.legend(loc="upper left", fontsize=9, frameon=False)
+    # Under the axes, as in the other comparison figures: inside (upper left) it covered
+    # the points and their labels when the scenarios start at the carbon-peak year.
+    handles, legend = ax.get_legend_handles_labels()
+    bottom = _legend_below(fig, handles, legend, len(handles))
     title = bilingual("累计减排CO2与“3060”目标", "cumulative avoided CO2 and the 3060 goals",
                       units)
     ax.set_title(title)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, bottom, 1, 1))
     # Above the plot area, so the labels never cover data or the legend.
     height = labels_above(ax, [(peak_year, milestone_text("carbon peak", units) + f" {peak_year}"),
                                (neutrality_year,
                                 milestone_text("neutrality", units) + f" {neutrality_year}")],
                           fontsize=8, color="#333333")
     ax.set_title(title, pad=height + 6)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, bottom, 1, 1))
     return fig
 
 

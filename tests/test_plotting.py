@@ -169,12 +169,53 @@ def test_identical_scenarios_stay_visible_and_say_so(simulate, potential):
     legend = [t.get_text() for t in fig.legends[0].get_texts()]
     assert legend == ["shaoguan-potential", "potential-copy (identical to shaoguan-potential)"]
     cumulative = plotting.cumulative_avoided_comparison_figure([potential, copy], units="cn")
-    texts = [t.get_text() for t in cumulative.axes[0].get_legend().get_texts()]
+    assert cumulative.axes[0].get_legend() is None  # below the axes, never over the points
+    texts = [t.get_text() for t in cumulative.legends[0].get_texts()]
     assert texts[1] == "potential-copy (相同 identical to shaoguan-potential)"
     # a scenario that differs is not called identical
     two = simulate("two-year", years=(2025, 2026))
     fig = plotting.generation_comparison_figure([potential, two], units="si")
     assert not any("identical" in t.get_text() for t in fig.legends[0].get_texts())
+
+
+def _rgb(hex_color):
+    return np.array([int(hex_color[i:i + 2], 16) for i in (1, 3, 5)])
+
+
+def _pixel_near(image, row, col, color, radius=1):
+    # Whether a pixel within `radius` of (row, col) has `color` (anti-aliasing allowed).
+    window = image[row - radius:row + radius + 1, col - radius:col + radius + 1].astype(int)
+    return bool((np.abs(window - color).max(axis=2) <= 40).any())
+
+
+@pytest.mark.parametrize("draw", [plotting.capacity_comparison_figure,
+                                  plotting.cumulative_avoided_comparison_figure])
+def test_one_year_of_identical_scenarios_shows_both_markers(simulate, draw):
+    # One point each: the copy's hollow ring must not hide the first scenario's dot. Read
+    # from the PNG itself: the dot's colour at the point, the ring's colour around it.
+    from PIL import Image
+
+    first_run = simulate("one-year", years=(2030, 2030))
+    copy = simulate("one-year-copy", years=(2030, 2030))
+    fig = draw([first_run, copy], units="si")
+    image = np.asarray(Image.open(__import__("io").BytesIO(draw_strictly(fig))).convert("RGB"))
+    dot, ring = _rgb(plotting.scenario_color(0)), _rgb(plotting.scenario_color(1))
+    for ax in fig.axes:
+        lines = [line for line in ax.get_lines() if len(line.get_xdata()) == 1
+                 and line.get_label().startswith("one-year")]
+        if not lines:
+            continue  # a secondary axis
+        first, second = lines[:2]
+        x, y = ax.transData.transform((first.get_xdata()[0], first.get_ydata()[0]))
+        row, col = round(image.shape[0] - y), round(x)
+        assert _pixel_near(image, row, col, dot), "the first scenario's dot is hidden"
+        # the ring's edge, half its size from the centre [pt -> px]
+        r = round(second.get_markersize() / 2 * fig.dpi / 72)
+        around = [_pixel_near(image, row + dr, col + dc, ring)
+                  for dr, dc in ((0, r), (0, -r), (r, 0), (-r, 0))]
+        assert sum(around) >= 3, "the copy's ring is not drawn around the dot"
+        assert second.get_markerfacecolor() == "none"
+        assert second.get_markersize() > first.get_markersize()
 
 
 def boxes(fig, texts):
