@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import math
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -572,6 +573,7 @@ def render_report(items, *, title=None, date=None, units="cn", hourly_year=None)
         loader=jinja2.PackageLoader("energysim", "templates"),
         autoescape=jinja2.select_autoescape(["html", "j2"], default=True),
         undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    environment.filters["wrappable"] = wrappable
     return environment.get_template(TEMPLATE).render(
         cn=system == "cn", title=title, date=date, version=_version(), scenarios=scenarios,
         groups=assumptions(items, years, system), blocks=blocks, diffs=diffs,
@@ -579,6 +581,32 @@ def render_report(items, *, title=None, date=None, units="cn", hourly_year=None)
         provenance=provenance(items, labels),
         uncertainty=uncertainty_rows(items, labels, system),
         targets=target_rows(items, system))
+
+
+#: Characters that join the words of a name; a long name may wrap after each of them.
+WRAP_AFTER = "-_./"
+
+
+def wrappable(text):
+    """``text`` escaped for HTML, with ``<wbr>`` after each of :data:`WRAP_AFTER`.
+
+    A long scenario name in a narrow (printed) table header then wraps where its words
+    join (``shaoguan_deep_<wbr>decarb``), not inside a word; the header cells of the
+    template break a word only if it is wider than the column alone.
+
+    Examples
+    --------
+    >>> str(wrappable("a_b-c <x>"))
+    'a_<wbr>b-<wbr>c &lt;x&gt;'
+
+    Returns
+    -------
+    markupsafe.Markup
+    """
+    import markupsafe
+
+    escaped = str(markupsafe.escape(text))
+    return markupsafe.Markup(re.sub(f"([{re.escape(WRAP_AFTER)}])", r"\1<wbr>", escaped))
 
 
 def _version():

@@ -643,3 +643,64 @@ def test_report_assumptions_list_hydro_biomass_storage_electrolysers(repo_root, 
         assert all((cn in name) == (system == "cn") for _, name in names)
     if system == "si":  # SI only (the scenario descriptions may still quote 万千瓦)
         assert "small-hydro: 23.61" not in html and "万千瓦 (100.0 MW)" not in html
+
+
+# --------------------------------------------------------------------------- long names in print
+
+#: Scenario names of Shaoguan's counties joined by underscores: long, without hyphens, and
+#: of words that ordinary report text does not contain.
+LONG_NAMES = ("qujiang_wengyuan_lechang_nanxiong", "renhua_shixing_xinfeng_ruyuan",
+              "wujiang_zhenjiang_qujiang_lechang")
+
+
+def test_wrappable_marks_the_joints_of_a_name_and_escapes():
+    assert str(report.wrappable("a_b-c.d/e <x>")) == "a_<wbr>b-<wbr>c.<wbr>d/<wbr>e &lt;x&gt;"
+    assert str(report.wrappable("韶关 − 潜力")) == "韶关 − 潜力"
+
+
+def _misbroken(text, names):
+    """Pieces of ``names`` in ``text`` that start or end inside a word. [list of str]"""
+    bad = []
+    for token in re.findall(r"[a-z_]+", text):
+        if len(token) < 3 and "_" not in token:
+            continue
+        for name in names:
+            starts = [0] + [m.end() for m in re.finditer("_", name)]
+            if token not in name:
+                continue
+            whole = any(name.startswith(token, k) and (token.endswith("_")
+                                                       or k + len(token) == len(name)
+                                                       or name[k + len(token)] == "_")
+                        for k in starts)
+            if not whole:
+                bad.append(token)
+            break
+    return bad
+
+
+def test_misbroken_finds_a_name_cut_inside_a_word():
+    # The control of the next test, on the text of a header cut as before the fix.
+    cut = "qujiang_wengyuan_lec\nhang_nanxiong renhua_shixing_\nxinfeng_ruyuan"
+    assert _misbroken(cut, LONG_NAMES) == ["qujiang_wengyuan_lec", "hang_nanxiong"]
+
+
+@pytest.mark.skipif(CHROMIUM is None or shutil.which("pdftotext") is None,
+                    reason="chromium and pdftotext (poppler-utils) not on PATH")
+def test_printed_report_wraps_long_names_where_their_words_join(tmp_path, cli, no_figures):
+    # Three results with long names, two difference columns: printed on A4 by chromium,
+    # every line of every header holds whole words of the names.
+    out = tmp_path / "results"
+    folders = [write_result(fake_result(name, pv_mw=4000.0 + 500.0 * i, wind_mw=1500.0), out)
+               for i, name in enumerate(LONG_NAMES)]
+    path = tmp_path / "report.html"
+    assert invoke(cli, "report", *folders, "-o", path).exit_code == 0
+    html = path.read_text(encoding="utf-8")
+    assert "qujiang_<wbr>wengyuan_<wbr>lechang_<wbr>nanxiong" in html
+    pdf = tmp_path / "report.pdf"
+    run = chromium(f"--print-to-pdf={pdf}", "--no-pdf-header-footer", path.resolve().as_uri(),
+                   user_dir=tmp_path / "profile-pdf")
+    assert run.returncode == 0 and pdf.is_file(), run.stderr[-2000:]
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    assert "wujiang_" in text  # the names are there, as text
+    assert _misbroken(text, LONG_NAMES) == []
