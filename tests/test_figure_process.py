@@ -112,3 +112,21 @@ def test_a_failed_child_is_one_line_and_exit_1_on_the_command_line(tmp_path, rep
                                             "results: the figures could not be drawn: OSError: "
                                             "no space left on device"), lines
     assert not out.exists() or list(out.iterdir()) == []
+
+
+def test_parallel_jobs_draw_in_process_the_same_bytes(tmp_path, repo_root):
+    # With -j 2 each worker draws its own figures (no figure process): the same files.
+    scenarios = [str(repo_root / "scenarios" / name)
+                 for name in ("shaoguan-potential.toml", "shaoguan-14th-fyp.toml")]
+    outs = {}
+    for label, jobs in (("serial", "1"), ("parallel", "2")):
+        outs[label] = tmp_path / label
+        # a fresh process: this one has run numba kernels, whose threads a fork must not copy
+        done = subprocess.run([sys.executable, "-m", "energysim", "run", *scenarios,
+                               "-o", str(outs[label]), "-j", jobs, "--no-cache", "-q"],
+                              capture_output=True, text=True, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+    for name in ("shaoguan-potential", "shaoguan-14th-fyp"):
+        for png in plotting.FIGURE_FILES:
+            assert ((outs["parallel"] / name / png).read_bytes()
+                    == (outs["serial"] / name / png).read_bytes()), (name, png)
