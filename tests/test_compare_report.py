@@ -696,6 +696,7 @@ def test_printed_report_wraps_long_names_where_their_words_join(tmp_path, cli, n
     assert invoke(cli, "report", *folders, "-o", path).exit_code == 0
     html = path.read_text(encoding="utf-8")
     assert "qujiang_<wbr>wengyuan_<wbr>lechang_<wbr>nanxiong" in html
+    assert "<title>Scenario comparison" in html and "<wbr>" not in html.split("</title>")[0]
     pdf = tmp_path / "report.pdf"
     run = chromium(f"--print-to-pdf={pdf}", "--no-pdf-header-footer", path.resolve().as_uri(),
                    user_dir=tmp_path / "profile-pdf")
