@@ -138,6 +138,15 @@ def test_vectorised_sweep_equals_the_per_point_sweep(workdir, cache, per_point):
     assert run_sweep(spec, workdir / "default", profile_cache=cache).n_chunks == 1
 
 
+def test_vectorised_sweep_on_a_dask_cluster_equals_the_per_point_sweep(workdir, cache,
+                                                                       per_point):
+    pytest.importorskip("distributed")
+    spec, reference = per_point
+    outcome = run_sweep(spec, workdir / "dask", dask_local=2, chunk_size=30,
+                        profile_cache=cache)
+    assert outcome.n_chunks == 4 and outcome.points.equals(reference.points)
+
+
 def test_vectorised_chunks_equal_per_point_chunks_on_potential_10000():
     spec = load_sweep(POTENTIAL_10000)
     points = expand(spec)

@@ -23,8 +23,9 @@ either check, and every point of a combination whose representative or corners f
 validated on its own, in point order, so the first invalid point raises today's message
 (point index, tag and the parameter responsible).
 
-Imports ``errors``, ``units``, ``scenario`` and ``simulate`` (inside the functions that
-simulate) from energysim, and :mod:`energysim.sweep.kpis` from the package.
+Imports ``errors``, ``units``, ``fleet`` (year-point interpolation), ``scenario`` and
+``simulate`` (inside :func:`chunk_kpis`) from energysim, and :mod:`energysim.sweep.kpis`
+from the package.
 """
 
 from __future__ import annotations
@@ -37,12 +38,13 @@ import numpy as np
 
 from energysim import units
 from energysim.errors import ScenarioError
+from energysim.fleet import interpolate_points_rows
 from energysim.scenario import Scenario
 from energysim.sweep.kpis import fill_kpis, kpi_columns, kpi_schema
 
 #: Fleet lists whose capacity may vary within a combination (the curtailment kernel's).
 CAPACITY_TABLES = ("pv", "wind", "hydro")
-#: Capacity keys and the factor to MW. [MW per unit]
+#: Capacity keys and the conversion of their values to MW (None: already MW).
 CAPACITY_KEYS = {"capacity_mw": None, "capacity_wan_kw": units.wan_kw_to_mw}
 #: Grid keys whose path (a number, or year points) may vary within a combination.
 GRID_KEYS = ("export_limit_mw", "emission_factor_t_per_mwh")
@@ -242,12 +244,11 @@ def _corners_valid(builder, plan, codes, members, tag):
     return True
 
 
-def check_points(spec, points, plan, builder, progress=None):
+def check_points(points, plan, builder, progress=None):
     """Validate a sweep's points by combination and by array; see the module docstring.
 
     Parameters
     ----------
-    spec : SweepSpec
     points : Points
     plan : Plan
     builder : PointBuilder
@@ -324,8 +325,6 @@ def number_arrays(scenario, plan, codes):
         ``capacity_mw`` {fleet index: (n_points,)} [MW], ``export_limit_mw`` and
         ``emission_factor_t_per_mwh`` (n_points, n_years) where varied [MW], [tCO2/MWh].
     """
-    from energysim.fleet import interpolate_points_rows
-
     years = scenario.year_list
     out = {"capacity_mw": {}}
     by_key = {}
