@@ -293,7 +293,7 @@ def validate_points(spec, points, builder=None, progress=None, vectorised=True):
     start = time.perf_counter()
     plan = numbers.plan_for(spec, full_annual=not vectorised)
     if plan is not None:
-        scenarios = numbers.check_points(points, plan, builder, progress)["scenarios"]
+        scenarios = numbers.check_points(points, plan, builder, progress)
     else:
         scenarios = _each_point(points, builder, progress)
     profiles = {}

@@ -48,6 +48,9 @@ CAPACITY_TABLES = ("pv", "wind", "hydro")
 CAPACITY_KEYS = {"capacity_mw": None, "capacity_wan_kw": units.wan_kw_to_mw}
 #: Grid keys whose path (a number, or year points) may vary within a combination.
 GRID_KEYS = ("export_limit_mw", "emission_factor_t_per_mwh")
+#: Representatives a worker keeps (beyond, it starts again: memory stays bounded when
+#: nearly every point is a combination of its own). [scenarios]
+MAX_REPRESENTATIVES = 10_000
 
 
 # --------------------------------------------------------------------------- the plan
@@ -255,12 +258,12 @@ def check_points(points, plan, builder, progress=None):
     progress : callable, optional
         Called with the number of points validated one by one so far, now and then.
 
-    Returns
-    -------
-    dict
-        ``scenarios``: the validated scenarios to take the profiles from (the
-        representatives, and each point validated on its own), ``combinations``: number
-        of combinations, ``one_by_one``: points validated on their own.
+    Yields
+    ------
+    Scenario
+        The validated scenarios the sweep's profiles come from: each combination's
+        representative, then each point validated on its own (one at a time: a sweep of
+        many combinations never holds them all).
 
     Raises
     ------
@@ -271,9 +274,7 @@ def check_points(points, plan, builder, progress=None):
     one_by_one = np.zeros(len(tags), dtype=bool)
     for slot in plan.slots:
         one_by_one |= ~within_bounds(codes[:, slot.column], field_bounds(slot))
-    groups = combinations(combination_keys(plan, codes))
-    scenarios = []
-    for _, members in groups:
+    for _, members in combinations(combination_keys(plan, codes)):
         clean = members[~one_by_one[members]]
         if not clean.size:
             continue
@@ -283,17 +284,16 @@ def check_points(points, plan, builder, progress=None):
         except ScenarioError:
             one_by_one[members] = True
             continue
-        if not numbers_only(rep, plan) or not _corners_valid(builder, plan, codes, clean,
-                                                             tags[first]):
+        # (a combination of one point: its representative is the point, no corners)
+        if not numbers_only(rep, plan) or (clean.size > 1 and not _corners_valid(
+                builder, plan, codes, clean, tags[first])):
             one_by_one[members] = True
             continue
-        scenarios.append(rep)
-    alone = np.flatnonzero(one_by_one)
-    for count, i in enumerate(alone.tolist()):
-        scenarios.append(builder.scenario(i, codes[i], tags[i]))
+        yield rep
+    for count, i in enumerate(np.flatnonzero(one_by_one).tolist()):
+        yield builder.scenario(i, codes[i], tags[i])
         if progress is not None and count % 1000 == 999:
             progress(count + 1)
-    return {"scenarios": scenarios, "combinations": len(groups), "one_by_one": int(alone.size)}
 
 
 # --------------------------------------------------------------------------- simulation
@@ -382,6 +382,8 @@ def chunk_kpis(spec, plan, techs, codes, tags, start, weather, weather_meta, sta
     reps = state.representatives
     for key, members in combinations(combination_keys(plan, codes)):
         if key not in reps:
+            if len(reps) >= MAX_REPRESENTATIVES:
+                reps.clear()
             first = int(members[0])
             rep = state.builder.scenario(start + first, codes[first], tags[first])
             reps[key] = rep if numbers_only(rep, plan) else None
