@@ -9,7 +9,9 @@ configurations (computed once each, then cached), every chunk and its file. Impo
 the JIT load of the kernels happen before the timer. The same sweep is then rerun in the
 same process with the profile cache warm, for the figure a user sees the second time.
 Target 2b runs the same sweep, cold, with two local worker processes (one numba thread
-each; their start-up overlaps the weather and the physics) and compares the times.
+each; their start-up overlaps the weather and the physics; forced with
+``min_points_per_worker=1``, since by default a vectorised sweep of fewer than 100,000
+points runs in one process) and compares the times.
 
 Naive loop (the reference): what a straightforward script would do for every scenario and
 year: build a pvlib ``PVSystem``/``Location``/``ModelChain`` (PVWatts DC and inverter,
@@ -159,13 +161,16 @@ def measure_sweep(samples=None, workers=1):
         cache = ProfileCache(folder / "profile-cache")
         t0 = time.perf_counter()
         spec = sweep.load_sweep(path)
-        outcome = sweep.run_sweep(spec, folder / "out", workers=workers, profile_cache=cache)
+        # min_points_per_worker=1: really run `workers` processes (the library would run
+        # this sweep in one, VECTORISED_MIN_POINTS_PER_WORKER)
+        outcome = sweep.run_sweep(spec, folder / "out", workers=workers, profile_cache=cache,
+                                  min_points_per_worker=1)
         cold = time.perf_counter() - t0
         rss = peak_rss_mb()
         t0 = time.perf_counter()
         spec = sweep.load_sweep(path)
         again = sweep.run_sweep(spec, folder / "out", workers=workers, profile_cache=cache,
-                                overwrite=True)
+                                overwrite=True, min_points_per_worker=1)
         warm = time.perf_counter() - t0
         first, last = spec.base.years
         return {"n_points": len(outcome.points), "n_years": last - first + 1,

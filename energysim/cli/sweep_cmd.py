@@ -33,8 +33,8 @@ EXIT_INTERRUPTED = 130
               help="Check the sweep and print its size and cost estimate; run nothing.")
 @click.option("--workers", "-w", type=click.IntRange(min=1), default=None,
               help="Local worker processes at most; a sweep of fewer than 2,000 points per "
-                   "worker uses fewer, as a worker takes seconds to start.  "
-                   "[default: the number of CPUs]")
+                   "worker (50,000 when points differ only in numbers) uses fewer, as a "
+                   "worker takes seconds to start.  [default: the number of CPUs]")
 @click.option("--scheduler", metavar="tcp://HOST:PORT", default=None,
               help="Run the chunks on this Dask distributed scheduler.")
 @click.option("--dask-local", type=click.IntRange(min=1), metavar="N", default=None,
@@ -123,7 +123,10 @@ def _dry_run(spec, sweep_mod, workers, chunk_size, dask=False, full_annual=False
     chunk_size = chunk_size or sweep_mod.default_chunk_size(check)
     n_chunks = -(-len(points) // chunk_size)
     if not dask:
-        workers = sweep_mod.effective_workers(len(points), n_chunks, workers)
+        workers = sweep_mod.effective_workers(
+            len(points), n_chunks, workers,
+            sweep_mod.VECTORISED_MIN_POINTS_PER_WORKER if check["plan"] is not None
+            else sweep_mod.MIN_POINTS_PER_WORKER)
     cost = sweep_mod.estimate_cost(spec, points, check, workers=workers)
     click.echo(f"sweep {spec.name} ({spec.path}): {spec.kind} design, base {spec.base.name}, "
                f"{len(spec.parameters)} parameter{'s' if len(spec.parameters) != 1 else ''}")

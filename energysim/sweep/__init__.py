@@ -83,6 +83,7 @@ This ``__init__`` holds no code: it re-exports the public API below.
 from energysim.sweep.design import PointBuilder, Points, expand, make_tags, validate_points
 from energysim.sweep.executors import (
     MIN_POINTS_PER_WORKER,
+    VECTORISED_MIN_POINTS_PER_WORKER,
     ChunkTask,
     Context,
     effective_workers,
@@ -147,7 +148,7 @@ __all__ = [
     "MANIFEST_FORMAT", "chunk_done", "chunk_name", "combine_chunks", "manifest_for",
     "open_store", "write_chunk",
     # executors
-    "MIN_POINTS_PER_WORKER", "ChunkTask", "Context", "effective_workers", "run_chunk",
+    "MIN_POINTS_PER_WORKER", "VECTORISED_MIN_POINTS_PER_WORKER", "ChunkTask", "Context", "effective_workers", "run_chunk",
     "run_dask", "run_local",
     # run
     "DEFAULT_CHUNK_SIZE", "PROFILE_COST_S", "SIMULATE_COST_S_PER_POINT_YEAR_FLEET",

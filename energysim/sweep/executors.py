@@ -34,6 +34,11 @@ from energysim.sweep.spec import SweepSpec
 #: A worker process costs a few seconds to start (imports, compiled-kernel load) and a
 #: point about a millisecond: fewer points than this per worker use fewer workers. [points]
 MIN_POINTS_PER_WORKER = 2000
+#: The same on the vectorised path (:mod:`energysim.sweep.numbers`), where a point costs
+#: ~50 us and one process already runs the kernel on every core: measured on 2 cores
+#: (2026-12-02), 2 workers were 0.7x one at 10,000 points, even at 50,000 and 1.1-1.2x
+#: at 200,000. [points]
+VECTORISED_MIN_POINTS_PER_WORKER = 50_000
 #: Time a ``--dask-local`` worker is given to exit at the end of a run. [s]
 LOCAL_WORKER_CLOSE_S = 30.0
 

@@ -24,6 +24,7 @@ from energysim.errors import OutputExistsError, ScenarioError
 from energysim.sweep.design import PointBuilder, expand, validate_points
 from energysim.sweep.executors import (
     MIN_POINTS_PER_WORKER,
+    VECTORISED_MIN_POINTS_PER_WORKER,
     ChunkTask,
     Context,
     LocalPool,
@@ -140,7 +141,7 @@ class SweepOutcome:
 def run_sweep(spec, out_dir, *, workers=1, scheduler=None, dask_local=None, chunk_size=None,
               full_annual=None, resume=False, overwrite=False, force_changed=False,
               cn_units=False, profile_cache=None, on_progress=None,
-              min_points_per_worker=MIN_POINTS_PER_WORKER):
+              min_points_per_worker=None):
     """Run a sweep into ``out_dir/<name>/``, chunk by chunk, resumably.
 
     Parameters
@@ -169,8 +170,11 @@ def run_sweep(spec, out_dir, *, workers=1, scheduler=None, dask_local=None, chun
         ``on_progress(done, total)``: points written by this call and points it will
         compute, once with ``done = 0`` before the first chunk, then as each chunk is
         written. The library never prints; the command line draws this on a terminal.
-    min_points_per_worker : int
-        Small sweeps use fewer local workers (see :func:`run_local`).
+    min_points_per_worker : int, optional
+        Small sweeps use fewer local workers (see :func:`run_local`); default
+        :data:`~energysim.sweep.executors.MIN_POINTS_PER_WORKER`, or
+        :data:`~energysim.sweep.executors.VECTORISED_MIN_POINTS_PER_WORKER` on the
+        vectorised path.
 
     Returns
     -------
@@ -197,6 +201,9 @@ def run_sweep(spec, out_dir, *, workers=1, scheduler=None, dask_local=None, chun
     check = validate_points(spec, points, builder, vectorised=not full_annual)
     if chunk_size is None:
         chunk_size = old["chunk_size"] if old else default_chunk_size(check)
+    if min_points_per_worker is None:
+        min_points_per_worker = (VECTORISED_MIN_POINTS_PER_WORKER if check["plan"] is not None
+                                 else MIN_POINTS_PER_WORKER)
     t_validate = time.perf_counter()
     logger.info("validate %d points: %.2f s", len(points), t_validate - t0)
     pool = None
