@@ -260,10 +260,14 @@ def summarize(frame, spec, techs):
                       "median": float(np.median(finite)) if finite.size else None,
                       "max": float(finite.max()) if finite.size else None}
     ranks = {p.path: _ordinal(frame[p.path], p) for p in spec.parameters}
+    # Ranks of columns without a NaN, computed once (a million points: 0.1 s a rank); a
+    # pair with a NaN ranks its finite rows only, as before.
+    ranked = {path: _ranks(x) for path, x in ranks.items()}
     spearman = {}
     for kpi in headline_kpis(spec.kpi_years, techs):
         y = frame[kpi].to_numpy(dtype=float)
-        spearman[kpi] = {path: _spearman(x, y) for path, x in ranks.items()}
+        ry = _ranks(y)
+        spearman[kpi] = {path: _spearman(x, y, ranked[path], ry) for path, x in ranks.items()}
     tornado_kpi = headline_kpis(spec.kpi_years, techs)[0]
     y = frame[tornado_kpi].to_numpy(dtype=float)
     effects = []
@@ -290,12 +294,18 @@ def _ordinal(column, param):
     return column.to_numpy(dtype=float)
 
 
-def _spearman(x, y):
+def _ranks(x):
+    # Average ranks of ``x`` if it has no NaN or infinity, else None.
+    return pd.Series(x).rank().to_numpy() if np.isfinite(x).all() else None
+
+
+def _spearman(x, y, rx=None, ry=None):
     ok = np.isfinite(x) & np.isfinite(y)
     if ok.sum() < 3:
         return None
-    rx = pd.Series(x[ok]).rank().to_numpy()
-    ry = pd.Series(y[ok]).rank().to_numpy()
+    if rx is None or ry is None:  # ranks of the rows finite in both
+        rx = pd.Series(x[ok]).rank().to_numpy()
+        ry = pd.Series(y[ok]).rank().to_numpy()
     if rx.std() == 0 or ry.std() == 0:
         return None
     return float(np.corrcoef(rx, ry)[0, 1])
