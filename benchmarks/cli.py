@@ -6,6 +6,9 @@
   Reference: the interpreter alone (``python -c pass``) and run 1, in the same run.
 * ``energysim --help``: best of several, against ``python -c pass``; ``python -X
   importtime -c "import energysim.cli"`` lists what the import spends its time on.
+* ``import energysim`` and ``import energysim.scenario``, each timed inside a fresh
+  interpreter (best of several), and the heavy modules the second leaves in
+  ``sys.modules`` (none of numba, pandas, matplotlib, windpowerlib may be there).
 * A phase breakdown of a second run, in a fresh process, with the same calls ``run``
   makes (imports, scenario, figure process, weather, cached profiles, kernels, tables,
   files, waiting for the figures), then what the figures cost drawn in-process, so what
@@ -28,6 +31,13 @@ FULL = {"scenario": "scenarios/shaoguan-potential.toml", "runs": 3, "help_runs":
 QUICK = {"scenario": "benchmarks/scenarios/bench-pv-3yr.toml", "runs": 2, "help_runs": 2}
 TARGET_RUN_S = 3.0
 TARGET_HELP_S = 0.5
+TARGET_IMPORT_S = 0.2
+#: What ``import energysim.scenario`` must not load (issue 13: the scenario layer is lean).
+HEAVY_MODULES = ("numba", "pandas", "matplotlib", "windpowerlib")
+#: Run in a fresh interpreter: the import's own time and the heavy modules it loaded.
+_IMPORT_PROBE = ("import sys, time; t = time.perf_counter(); import {module}; "
+                 "s = time.perf_counter() - t; "
+                 "print(s, ','.join(m for m in {heavy!r} if m in sys.modules))")
 
 
 def _energysim():
@@ -157,6 +167,25 @@ def phases(scenario, cache_dir, out_dir):
     return {"steps": steps}
 
 
+def import_time(module, env, repeats):
+    """Best time of ``import MODULE`` in fresh interpreters, and the heavy modules it loads.
+
+    Returns
+    -------
+    tuple of (float, list of str)
+        The best import time [s] over ``repeats`` processes, and the names from
+        :data:`HEAVY_MODULES` found in ``sys.modules`` after the import.
+    """
+    best, loaded = float("inf"), []
+    probe = _IMPORT_PROBE.format(module=module, heavy=HEAVY_MODULES)
+    for _ in range(repeats):
+        _, proc = _wall([sys.executable, "-c", probe], env)
+        seconds, _, names = proc.stdout.strip().partition(" ")
+        best = min(best, float(seconds))
+        loaded = [n for n in names.split(",") if n]
+    return best, loaded
+
+
 def run(report, quick):
     """Target 3."""
     sizes = QUICK if quick else FULL
@@ -167,6 +196,8 @@ def run(report, quick):
         py = min(_wall([sys.executable, "-c", "pass"], env)[0] for _ in range(sizes["help_runs"]))
         helps = [_wall([*_energysim(), "--help"], env)[0] for _ in range(sizes["help_runs"])]
         total_import, ranked = importtime(env)
+        package_s, _ = import_time("energysim", env, sizes["help_runs"])
+        scenario_s, scenario_heavy = import_time("energysim.scenario", env, sizes["help_runs"])
         cmd = [*_energysim(), "run", sizes["scenario"], "-o", str(tmp / "out"), "--overwrite"]
         runs = [_wall(cmd, env)[0] for _ in range(sizes["runs"])]
         breakdown = in_child("cli:phases", scenario=sizes["scenario"],
@@ -175,6 +206,8 @@ def run(report, quick):
         shutil.rmtree(tmp, ignore_errors=True)
     report.figures["cli"] = {"python_s": py, "help_s": helps, "runs_s": runs,
                              "import_total_s": total_import, "import_ranked": ranked,
+                             "import_energysim_s": package_s,
+                             "import_scenario_s": scenario_s, "scenario_heavy": scenario_heavy,
                              "phases": breakdown["steps"]}
     second = runs[1]
     report.row("python -c pass (reference)", fmt_s(py))
@@ -199,3 +232,9 @@ def run(report, quick):
     report.judge("3b", "`energysim --help`", f"{fmt_s(min(helps))} wall "
                  f"({fmt_x(min(helps) / py)} python -c pass)", f"<= {TARGET_HELP_S:g} s",
                  min(helps) <= TARGET_HELP_S)
+    heavy = ", ".join(scenario_heavy) if scenario_heavy else "none of " + ", ".join(HEAVY_MODULES)
+    report.judge("3c", "`import energysim`; `import energysim.scenario` stays lean",
+                 f"{fmt_s(package_s)} (best of {sizes['help_runs']} fresh interpreters); "
+                 f"energysim.scenario {fmt_s(scenario_s)}, loads {heavy}",
+                 f"<= {TARGET_IMPORT_S:g} s; no {', '.join(HEAVY_MODULES)}",
+                 package_s <= TARGET_IMPORT_S and not scenario_heavy)
