@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
 import resource
 import statistics
 import subprocess
@@ -19,7 +20,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+#: The 10,000-point benchmark sweep; the big benchmarks run it with more samples.
+SWEEP_FILE = REPO / "benchmarks" / "sweeps" / "potential-10000.toml"
 _MARK = "BENCH-JSON "
+
+
+def sweep_file(samples, folder, name):
+    """:data:`SWEEP_FILE` with ``samples`` points and ``name``, written to ``folder``. [Path]
+
+    The base scenario is given by its absolute path, so the copy runs from any folder.
+    """
+    text = SWEEP_FILE.read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^samples = \d+", f"samples = {int(samples)}", text)
+    text = re.sub(r'(?m)^name = ".*"', f'name = "{name}"', text)
+    base = (SWEEP_FILE.parent / "../../scenarios/shaoguan-potential.toml").resolve()
+    text = re.sub(r'(?m)^base = ".*"', f'base = "{base.as_posix()}"', text)
+    path = Path(folder) / f"{name}.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
 
 
 def best_of(func, repeat):

@@ -20,7 +20,6 @@ timed in the same run; its figure for 40 million scenario-years is extrapolated.
 
 from __future__ import annotations
 
-import re
 import shutil
 import signal
 import subprocess
@@ -32,25 +31,13 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks._common import REPO, fmt_s, fmt_x, in_child
+from benchmarks._common import REPO, fmt_s, fmt_x, in_child, sweep_file
 
-SWEEP_FILE = REPO / "benchmarks" / "sweeps" / "potential-10000.toml"
 FULL = {"samples": 1_000_000, "naive_scenario_years": 3, "check_points": 200}
 QUICK = {"samples": 3_000, "naive_scenario_years": 1, "check_points": 20, "chunk_size": 500}
 TARGET_S = 300.0
 TARGET_RSS_MB = 2048.0
 INTERRUPT_AT = 0.4  # share of the chunks written when Ctrl-C is sent
-
-
-def _sweep_file(samples, folder):
-    text = SWEEP_FILE.read_text(encoding="utf-8")
-    text = re.sub(r"(?m)^samples = \d+", f"samples = {int(samples)}", text)
-    text = re.sub(r'(?m)^name = ".*"', 'name = "bench-big"', text)
-    base = (SWEEP_FILE.parent / "../../scenarios/shaoguan-potential.toml").resolve()
-    text = re.sub(r'(?m)^base = ".*"', f'base = "{base.as_posix()}"', text)
-    path = Path(folder) / "big.toml"
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 class TreeMemory:
@@ -104,7 +91,7 @@ def measure_big(samples, check_points, chunk_size=None):
     folder = Path(tempfile.mkdtemp(prefix="energysim-bench-big-"))
     memory = TreeMemory()
     try:
-        path = _sweep_file(samples, folder)
+        path = sweep_file(samples, folder, "bench-big")
         out = folder / "out"
         chunks = out / "bench-big" / "chunks"
         n_chunks = -(-samples // (chunk_size or 2500))

@@ -34,3 +34,21 @@ def test_big_sweep_benchmark_interrupts_resumes_and_checks_its_points(repo_root,
            "path: True" in proc.stdout
     assert [line for line in proc.stdout.splitlines() if line.startswith("TARGET 2c ")]
     assert "CRASHED" not in proc.stdout
+
+
+@pytest.mark.slow
+def test_second_core_benchmark_runs_one_core_and_all_with_equal_points(repo_root, tmp_path):
+    """``--big``'s target 2d at tiny size: four runs of the command, the same points."""
+    env = {**os.environ, "ENERGYSIM_CACHE_DIR": str(tmp_path / "cache"), "TMPDIR": str(tmp_path)}
+    proc = subprocess.run([sys.executable, "-m", "benchmarks", "--quick", "--only", "second_core"],
+                          cwd=repo_root, env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    labels = ("1 core, --workers 1", "all cores, --workers 1", "all cores, default workers",
+              "all cores, --workers 2")
+    lines = proc.stdout.splitlines()
+    for label in labels:
+        assert any(line.strip().startswith(label) and "the speed of 1 core" in line
+                   for line in lines), proc.stdout[-3000:]
+    assert "2,000 rows   equal on 1 core and on all, every worker count: True" in proc.stdout
+    assert [line for line in lines if line.startswith("TARGET 2d ")]
+    assert "CRASHED" not in proc.stdout
