@@ -422,6 +422,53 @@ def test_interrupted_and_killed_sweep_resumes_to_the_uninterrupted_result(
                                   check_exact=True)
 
 
+# What a worker-pool subprocess runs: run_sweep on 2 local worker processes (one chunk per
+# point, no minimum of points per worker); Ctrl-C ends it with 130, as the command line does.
+POOL_SWEEP = """
+import sys
+from energysim.cache import ProfileCache
+from energysim.sweep import load_sweep, run_sweep
+try:
+    run_sweep(load_sweep(sys.argv[1]), sys.argv[2], workers=2, chunk_size=1, full_annual=True,
+              min_points_per_worker=1, resume=sys.argv[4] == "resume",
+              profile_cache=ProfileCache(sys.argv[3]))
+except KeyboardInterrupt:
+    sys.exit(130)
+"""
+#: Only so that a hung run fails instead of blocking the suite; never reached when it works.
+HANG_GUARD_S = 600
+
+
+def test_ctrl_c_on_worker_processes_stops_and_resumes(workdir, reference, cache_dir):
+    # Ctrl-C with chunks in flight on 2 worker processes: the run ends (the workers finish
+    # their current chunk; none is killed while it sends a result), then --resume
+    # completes it to the uninterrupted result, each point once.
+    spec, outcome = reference
+    out = workdir / "pool-interrupted"
+    chunks = out / spec.name / "chunks"
+    args = [sys.executable, "-c", POOL_SWEEP, str(workdir / "sweeps" / "main.toml"), str(out),
+            str(cache_dir)]
+    process = subprocess.Popen([*args, "fresh"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    while process.poll() is None:
+        if chunks.is_dir() and len(list(chunks.glob("chunk-*.parquet"))) >= 3:
+            process.send_signal(signal.SIGINT)
+            break
+        time.sleep(0.002)
+    _, stderr = process.communicate(timeout=HANG_GUARD_S)
+    assert process.returncode == 130, f"the sweep ended before it could be interrupted: {stderr}"
+    first = len(list(chunks.glob("chunk-*.parquet")))
+    assert 3 <= first < N_MAIN
+    assert not (out / spec.name / "points.parquet").exists()
+
+    resumed = subprocess.run([*args, "resume"], capture_output=True, text=True,
+                             timeout=HANG_GUARD_S)
+    assert resumed.returncode == 0, resumed.stderr
+    points = pd.read_parquet(out / spec.name / "points.parquet")
+    assert points["point"].tolist() == list(range(N_MAIN))
+    pd.testing.assert_frame_equal(points, outcome.points, check_exact=True)
+
+
 # --------------------------------------------------------------------------- Dask
 
 @pytest.fixture(scope="module")

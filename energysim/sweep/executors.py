@@ -285,8 +285,8 @@ class LocalPool:
         ------
         BaseException
             Whatever a chunk or ``on_result`` raised, or KeyboardInterrupt: the pool is then
-            stopped at once (chunks being computed are lost and recomputed on --resume;
-            completed ones are already on disk).
+            stopped after the chunks being computed (their results are dropped and
+            recomputed on --resume; completed ones are already on disk).
         """
         from concurrent.futures import FIRST_COMPLETED, wait
 
@@ -308,14 +308,24 @@ class LocalPool:
                 os.unlink(path)
 
     def close(self, cancel=False):
-        """Stop the workers: after their work, or at once with ``cancel``."""
+        """Stop the workers: after all their work, or with ``cancel`` after their current chunks.
+
+        ``cancel`` drops the chunks not yet started and waits for the few being computed
+        (at most one per worker and one queued; their results are dropped and --resume
+        recomputes them). Workers are not killed mid-chunk: a worker killed while it sends
+        its result leaves half a message in the pipe all workers share, and the executor's
+        thread then waits for the rest forever, so the command never exits (seen once when
+        a 1,000,000-point sweep was interrupted). A second Ctrl-C while waiting kills them.
+        """
         if not cancel:
             self._pool.shutdown(wait=True)
             return
-        processes = list((getattr(self._pool, "_processes", None) or {}).values())
-        self._pool.shutdown(wait=False, cancel_futures=True)
-        for process in processes:
-            process.terminate()
+        try:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+        except KeyboardInterrupt:
+            for process in list((getattr(self._pool, "_processes", None) or {}).values()):
+                process.terminate()
+            raise
 
 
 def run_local(context, tasks, workers, on_result, min_points_per_worker=MIN_POINTS_PER_WORKER,
