@@ -86,6 +86,16 @@ def _command(path, out, chunk_size, resume):
     return cmd
 
 
+def _default_sigint():
+    """In the child: Ctrl-C's default disposition, whatever this benchmark inherited.
+
+    A shell without job control starts a background command (``python -m benchmarks
+    --big &``) with SIGINT ignored, and Python then leaves it ignored in every child, so
+    the Ctrl-C sent below would be lost and the sweep would run to its end.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def measure_big(samples, check_points, chunk_size=None):
     """Run, interrupt and resume the big sweep; check it; return the figures. [dict]"""
     folder = Path(tempfile.mkdtemp(prefix="energysim-bench-big-"))
@@ -97,7 +107,8 @@ def measure_big(samples, check_points, chunk_size=None):
         n_chunks = -(-samples // (chunk_size or 2500))
         t0 = time.perf_counter()
         first = subprocess.Popen(_command(path, out, chunk_size, False), cwd=REPO,
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                 preexec_fn=_default_sigint)
         memory.watch(first.pid)
         while first.poll() is None:
             done = len(list(chunks.glob("chunk-*.parquet"))) if chunks.is_dir() else 0

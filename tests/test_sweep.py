@@ -375,10 +375,16 @@ def test_resume_overwrite_and_changed_inputs(workdir, reference, cache_dir):
     write_sweep(workdir, "main", MAIN)
 
 
+def default_sigint():
+    """In a child: SIGINT's default disposition (a shell without job control starts a
+    background command with SIGINT ignored, and Python keeps it ignored in children)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def interrupt_after(args, env, chunks, n_chunks, signum):
     """Run the command line; send ``signum`` once ``n_chunks`` chunk files exist."""
     process = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True)
+                               text=True, preexec_fn=default_sigint)
     while process.poll() is None:
         if chunks.is_dir() and len(list(chunks.glob("chunk-*.parquet"))) >= n_chunks:
             process.send_signal(signum)
@@ -449,7 +455,7 @@ def test_ctrl_c_on_worker_processes_stops_and_resumes(workdir, reference, cache_
     args = [sys.executable, "-c", POOL_SWEEP, str(workdir / "sweeps" / "main.toml"), str(out),
             str(cache_dir)]
     process = subprocess.Popen([*args, "fresh"], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+                               stderr=subprocess.PIPE, text=True, preexec_fn=default_sigint)
     while process.poll() is None:
         if chunks.is_dir() and len(list(chunks.glob("chunk-*.parquet"))) >= 3:
             process.send_signal(signal.SIGINT)
