@@ -23,7 +23,7 @@ from pydantic import ValidationError
 from energysim.errors import ScenarioError
 from energysim.scenario import STANDALONE_TABLES, Scenario, scenario_from_dict, validate_table
 from energysim.sweep import numbers
-from energysim.sweep.spec import format_number, short_json
+from energysim.sweep.spec import format_numbers, short_json
 
 #: Validated tables kept per swept table: an in-process run reuses those validated up front
 #: (10,000 points of continuous values; beyond that memory is bounded, not time).
@@ -121,7 +121,8 @@ def make_tags(params, codes):
             labels = [f"{param.alias}{sep}{label}" for label in param.labels]
             parts.append([labels[int(c)] for c in codes[:, j]])
         else:
-            parts.append([f"{param.alias}{sep}{format_number(float(c))}" for c in codes[:, j]])
+            prefix = f"{param.alias}{sep}"
+            parts.append([prefix + text for text in format_numbers(codes[:, j].tolist())])
     tags = ["_".join(items) for items in zip(*parts)] if parts else []
     counts = Counter(tags)
     if len(counts) == len(tags):

@@ -762,7 +762,22 @@ def _fields(param):
 
 def format_number(value):
     """A number as short tag text: 4 significant digits, exponent without padding."""
-    text = f"{value:.4g}"
+    return _tidy_exponent(f"{value:.4g}")
+
+
+def format_numbers(values):
+    """Many numbers as :func:`format_number` text, in one pass. [list of str]
+
+    Parameters
+    ----------
+    values : iterable of float
+        E.g. ``ndarray.tolist()`` (a sweep's tags format a million numbers).
+    """
+    texts = [f"{value:.4g}" for value in values]
+    return [_tidy_exponent(text) if "e" in text else text for text in texts]
+
+
+def _tidy_exponent(text):
     return text.replace("e+0", "e").replace("e+", "e").replace("e-0", "e-")
 
 
