@@ -289,6 +289,10 @@ def summarize(frame, spec, techs):
 def _ordinal(column, param):
     if param.discrete and not param.numeric:
         names = param.labels if param.tabular else param.levels
+        if all(isinstance(name, str) for name in names) and len(set(names)) == len(names):
+            # Distinct texts: look the whole column up at once (-1: not among them).
+            found = pd.Index(names, dtype=object).get_indexer(column.to_numpy(dtype=object))
+            return np.where(found >= 0, found, np.nan).astype(float)
         lookup = {name: i for i, name in enumerate(names)}
         return np.array([lookup.get(v, np.nan) for v in column], dtype=float)
     return column.to_numpy(dtype=float)
