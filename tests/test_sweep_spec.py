@@ -160,3 +160,14 @@ def test_messages_are_the_scenario_formatters(base_path):
     # A quoted key holding a line break stays on one line.
     assert "'pv[0].\\nazimuth_deg'" in sweep_error(
         base_path, {"parameters": {"pv[0].\nazimuth_deg": [1]}})
+
+
+def test_format_numbers_gives_format_number_text_in_one_pass():
+    from energysim.sweep.spec import format_number, format_numbers
+
+    values = [12345.6, 1e-5, 0.00012345, 99995.0, 1e16, -2.5e-12, 0.0, -0.0, 250.0, 0.35,
+              math.inf, -math.inf, math.nan]
+    # By hand: 4 significant digits, the exponent without "+" or leading zeros.
+    assert format_numbers(values) == ["1.235e4", "1e-5", "0.0001234", "1e5", "1e16", "-2.5e-12",
+                                      "0", "-0", "250", "0.35", "inf", "-inf", "nan"]
+    assert format_numbers(values) == [format_number(v) for v in values]
