@@ -14,7 +14,6 @@ import logging
 import math
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,12 +37,11 @@ from energysim.sweep.kpis import summarize, technologies
 from energysim.sweep.store import (
     atomic_text,
     copy_inputs,
-    read_chunks,
     read_manifest,
+    combine_chunks,
     manifest_for,
     open_store,
     write_chunk,
-    write_points,
 )
 
 logger = logging.getLogger("energysim.sweep")
@@ -276,14 +274,8 @@ def run_sweep(spec, out_dir, *, workers=1, scheduler=None, dask_local=None, chun
     logger.info("kernels, %d chunks of up to %d points on %s: %.2f s", len(tasks), chunk_size,
                 "Dask" if scheduler or dask_local else f"up to {workers} local process(es)",
                 t_chunks - t_profiles)
-    frame = read_chunks(folder, spec, techs, len(points), cn_units=cn_units)
-    # points.parquet is written (pyarrow, without the GIL) while the summary is computed.
-    with ThreadPoolExecutor(max_workers=1) as writer:
-        written_points = writer.submit(write_points, folder, frame, spec, techs)
-        try:
-            summary = summarize(frame, spec, techs)
-        finally:
-            written_points.result()
+    frame = combine_chunks(folder, spec, techs, len(points), cn_units=cn_units)
+    summary = summarize(frame, spec, techs)
     summary["seconds"] = {"validate": t_validate - t0, "weather": t_weather - t_validate,
                           "profiles": t_profiles - t_weather,
                           "chunks": t_chunks - t_profiles,

@@ -230,51 +230,25 @@ def write_chunk(folder, spec, techs, result):
 def combine_chunks(folder, spec, techs, n_points, cn_units=False):
     """Combine the chunk files into ``points.parquet`` (atomically) and return the table.
 
-    :func:`read_chunks` then :func:`write_points`.
-
-    Raises
-    ------
-    OutputError
-        A chunk is missing or unreadable, the points are not exactly ``0 .. n - 1``
-        once each, or ``points.parquet`` cannot be written.
-    """
-    frame = read_chunks(folder, spec, techs, n_points, cn_units=cn_units)
-    write_points(folder, frame, spec, techs)
-    return frame
-
-
-def read_chunks(folder, spec, techs, n_points, cn_units=False):
-    """The chunk files as one points table, in point order. [pandas.DataFrame]
-
-    With ``cn_units`` the table also has the 亿千瓦时 / 万吨CO2 columns.
-
     Raises
     ------
     OutputError
         A chunk is missing or unreadable, or the points are not exactly ``0 .. n - 1``
         once each.
     """
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
     folder = Path(folder)
     paths = sorted((folder / "chunks").glob("chunk-*.parquet"))
-    tables = []
+    frames = []
     for path in paths:
         try:
-            tables.append(pq.read_table(path))
+            frames.append(pq.read_table(path).to_pandas())
         except (OSError, ValueError) as err:
             raise OutputError(f"{path}: unreadable chunk ({err}): delete it and pass "
                               "--resume") from None
-    # One conversion of the whole table, not one per chunk and a pandas concat.
-    try:  # chunks of a forced resume may lack columns: those fill with nulls, as before
-        table = pa.concat_tables(tables, promote_options="default") if tables else None
-    except (pa.ArrowInvalid, pa.ArrowTypeError) as err:
-        raise OutputError(f"{folder}: the chunks' columns do not agree ({err}): pass "
-                          "--overwrite to start again") from None
-    del tables
-    frame = table.to_pandas() if table is not None else pd.DataFrame()
-    del table  # a million points: each copy of the table is ~0.3 GB
+    frame = (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame())
+    del frames  # a million points: each copy of the table is ~0.3 GB
     points = frame["point"].to_numpy() if len(frame) else np.array([], dtype=np.int64)
     if len(points) != n_points or len(np.unique(points)) != n_points:
         raise OutputError(f"{folder}: the chunks hold {len(points)} rows for {n_points} points "
@@ -282,58 +256,33 @@ def read_chunks(folder, spec, techs, n_points, cn_units=False):
                           "complete, or --overwrite to start again")
     if not (np.diff(points) > 0).all():  # chunk files in name order are in point order
         frame = frame.sort_values("point", kind="stable", ignore_index=True)
-    if cn_units:
-        frame = _with_cn_columns(frame)
-    return frame
-
-
-def write_points(folder, frame, spec, techs):
-    """Write the points table ``frame`` (from :func:`read_chunks`) to ``points.parquet``.
-
-    Atomic; only reads ``frame`` (it may run in a thread beside other readers of it).
-
-    Raises
-    ------
-    OutputError
-        The file cannot be written.
-    """
-    folder = Path(folder)
     schema = {"point": ("-", "point index in the sweep"), "tag": ("-", "point tag"),
               **parameter_schema(spec.parameters), **kpi_schema(spec.kpi_years, techs)}
-    schema.update(_cn_schema(frame.columns, schema))
+    if cn_units:
+        frame, schema = _with_cn_columns(frame, schema)
     try:
         _atomic_parquet(frame, folder / "points.parquet", schema)
     except OSError as err:
         raise OutputError(f"{folder}: cannot write points.parquet: {err.strerror or err}") from None
-
-
-def _with_cn_columns(frame):
-    # Adds columns to ``frame`` itself (the caller's own table; no copy of a large table).
-    for column in list(frame.columns):
-        if column.startswith("delivered_mwh_"):
-            frame[column.replace("delivered_mwh_", "delivered_yi_kwh_")] = (
-                units.mwh_to_yi_kwh(frame[column]))
-        elif column == "curtailed_mwh_total":
-            frame["curtailed_yi_kwh_total"] = units.mwh_to_yi_kwh(frame[column])
-        elif column.startswith("cumulative_avoided_tco2_"):
-            frame[column.replace("cumulative_avoided_tco2_", "cumulative_avoided_wan_tco2_")] = (
-                units.t_to_wan_t(frame[column]))
     return frame
 
 
-def _cn_schema(columns, schema):
-    # Unit and description of the columns _with_cn_columns adds (those present in columns).
-    out = {}
-    for column in columns:
-        if column.startswith("delivered_yi_kwh_"):
-            source = column.replace("delivered_yi_kwh_", "delivered_mwh_")
-            out[column] = ("亿千瓦时", schema.get(source, ("", ""))[1])
-        elif column == "curtailed_yi_kwh_total":
-            out[column] = ("亿千瓦时", schema["curtailed_mwh_total"][1])
-        elif column.startswith("cumulative_avoided_wan_tco2_"):
-            source = column.replace("cumulative_avoided_wan_tco2_", "cumulative_avoided_tco2_")
-            out[column] = ("万吨CO2", schema.get(source, ("", ""))[1])
-    return out
+def _with_cn_columns(frame, schema):
+    # Adds columns to ``frame`` itself (the caller's own table; no copy of a large table).
+    schema = dict(schema)
+    for column in list(frame.columns):
+        if column.startswith("delivered_mwh_"):
+            name = column.replace("delivered_mwh_", "delivered_yi_kwh_")
+            frame[name] = units.mwh_to_yi_kwh(frame[column])
+            schema[name] = ("亿千瓦时", schema.get(column, ("", ""))[1])
+        elif column == "curtailed_mwh_total":
+            frame["curtailed_yi_kwh_total"] = units.mwh_to_yi_kwh(frame[column])
+            schema["curtailed_yi_kwh_total"] = ("亿千瓦时", schema[column][1])
+        elif column.startswith("cumulative_avoided_tco2_"):
+            name = column.replace("cumulative_avoided_tco2_", "cumulative_avoided_wan_tco2_")
+            frame[name] = units.t_to_wan_t(frame[column])
+            schema[name] = ("万吨CO2", schema.get(column, ("", ""))[1])
+    return frame, schema
 
 
 def read_manifest(folder):
